@@ -1,0 +1,50 @@
+"""Sphinx configuration of the Wijkteam Kennisbank site.
+
+Settings that also matter outside Sphinx (the public base URL used in citations and
+the sitemap) come from the one settings object: kb.toml < KB_* environment variables.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from kennisbank.settings import load_settings  # noqa: E402
+
+_settings = load_settings()
+
+project = "Wijkteam Kennisbank"
+author = "Redactie Wijkteam Kennisbank"
+copyright = f"{_dt.date.today().year}, {author}"
+language = "nl"
+root_doc = "index"
+
+extensions = [
+    "myst_parser",
+    "sphinx_sitemap",
+    "kbsite",
+]
+
+myst_enable_extensions = ["colon_fence", "deflist"]
+myst_heading_anchors = 0
+source_suffix = {".md": "markdown"}
+exclude_patterns = ["_build", ".venv", "README.md", "tests", "benchmarks", ".plan", "**/.pytest_cache",
+                    "kb/_data", "build", "*.egg-info", ".ci"]
+
+html_theme = "furo"
+html_title = "Wijkteam Kennisbank"
+html_baseurl = _settings.base_url
+html_static_path: list[str] = []
+html_last_updated_fmt = "%d-%m-%Y"
+html_copy_source = False
+html_show_sourcelink = False
+html_theme_options = {
+    "source_repository": "",
+    "navigation_with_keys": True,
+}
+
+sitemap_url_scheme = "{link}"
+sitemap_locales = [None]
+suppress_warnings: list[str] = []

@@ -1,0 +1,165 @@
+"""Reading side of the extension: validate front matter and labels, remember page data.
+
+Page data lives in ``env.kb_pages`` (docname -> dict) so listings, citations and
+passages of unchanged pages survive an incremental build.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import subprocess
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+from .pagemodel import parse_page
+from .problems import Problem, report
+from .vocabulary import BIBLIOGRAPHY_FILE, VOCABULARY_FILE, Vocabulary, load_vocabulary
+
+KB_PREFIX = "kb/"
+
+
+def is_kb_doc(docname: str) -> bool:
+    return docname.startswith(KB_PREFIX)
+
+
+def vocabulary(app: Sphinx) -> Vocabulary:
+    return app.env.kb_vocab  # type: ignore[attr-defined]
+
+
+def _vocab_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for rel in (VOCABULARY_FILE, BIBLIOGRAPHY_FILE):
+        try:
+            digest.update((root / rel).read_bytes())
+        except OSError:
+            digest.update(b"-")
+    return digest.hexdigest()
+
+
+def on_builder_inited(app: Sphinx) -> None:
+    env = app.env
+    root = Path(app.srcdir)
+    vocab, problems = load_vocabulary(root)
+    env.kb_vocab = vocab  # type: ignore[attr-defined]
+    for problem in problems:
+        report(problem)
+    if not hasattr(env, "kb_pages"):
+        env.kb_pages = {}  # type: ignore[attr-defined]
+        env.kb_passages = {}  # type: ignore[attr-defined]
+    new_hash = _vocab_hash(root)
+    env.kb_vocab_changed = getattr(env, "kb_vocab_hash", None) != new_hash  # type: ignore[attr-defined]
+    env.kb_vocab_hash = new_hash  # type: ignore[attr-defined]
+
+
+def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
+                        removed: set[str]) -> list[str]:
+    """Listings, "Zie ook" and citations depend on other pages: re-read all kb pages when one changes."""
+    touched = {d for d in added | changed | removed if is_kb_doc(d)}
+    if touched or getattr(env, "kb_vocab_changed", False):
+        return sorted(d for d in env.found_docs if is_kb_doc(d) and d not in added | changed)
+    return []
+
+
+def _last_changed(path: Path) -> dt.date:
+    """Date of the last commit touching ``path``; today if it is new or git is absent."""
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%cs", "--", path.name], cwd=path.parent,
+                             capture_output=True, text=True, timeout=10, check=False).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", path.name], cwd=path.parent,
+                               capture_output=True, text=True, timeout=10, check=False).stdout.strip()
+        if out and not dirty:
+            return dt.date.fromisoformat(out)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        pass
+    return dt.date.today()
+
+
+def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    if not is_kb_doc(docname):
+        return
+    env = app.env
+    path = env.doc2path(docname, False)
+    meta, problems = parse_page(source[0], str(path), docname, vocabulary(app))
+    for problem in problems:
+        report(problem)
+    env.kb_pages.pop(docname, None)  # type: ignore[attr-defined]
+    if meta is not None:
+        record: dict[str, Any] = asdict(meta)
+        record["date"] = _last_changed(Path(app.srcdir) / path).isoformat()
+        env.kb_pages[docname] = record  # type: ignore[attr-defined]
+
+
+def _is_explicit(doctree: nodes.document, section: nodes.section) -> bool:
+    return any(doctree.nametypes.get(name) for name in section["names"])
+
+
+def check_labels(app: Sphinx, doctree: nodes.document, docname: str) -> str | None:
+    """Every heading needs an explicit label; the page label equals the file name.
+
+    Returns the page label (the explicit id of the first section), or None.
+    """
+    path = str(app.env.doc2path(docname, False))
+    sections = list(doctree.findall(nodes.section))
+    if not sections:
+        report(Problem(path, "pagina zonder kop: begin met '(label)=' en '# Titel'", 1, "label"))
+        return None
+    stem = docname.rsplit("/", 1)[-1]
+    page_label = None
+    for i, section in enumerate(sections):
+        line = section[0].line if len(section) and section[0].line else None
+        title = section[0].astext() if len(section) else "?"
+        if not _is_explicit(doctree, section):
+            suggestion = stem if i == 0 else f"{page_label or stem}-..."
+            report(Problem(path, f"kop '{title}' heeft geen expliciet label; zet '({suggestion})=' op de regel erboven",
+                           line, "label"))
+            continue
+        label = section["ids"][0]
+        if i == 0:
+            page_label = label
+            if stem != "index" and label != stem:
+                report(Problem(path, f"paginalabel '{label}' moet gelijk zijn aan de bestandsnaam '{stem}'", line, "label"))
+        elif page_label and not label.startswith(page_label + "-"):
+            report(Problem(path, f"sectielabel '{label}' moet beginnen met '{page_label}-'", line, "label"))
+    return page_label
+
+
+def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    docname = app.env.docname
+    if not is_kb_doc(docname):
+        return
+    label = check_labels(app, doctree, docname)
+    record = app.env.kb_pages.get(docname)  # type: ignore[attr-defined]
+    if record is None:
+        return
+    title = app.env.titles.get(docname)
+    record["title"] = title.astext() if title is not None else docname
+    record["label"] = label
+
+
+def on_env_purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    getattr(env, "kb_pages", {}).pop(docname, None)
+    getattr(env, "kb_passages", {}).pop(docname, None)
+
+
+def on_env_merge_info(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    for name in ("kb_pages", "kb_passages"):
+        mine = getattr(env, name)
+        theirs = getattr(other, name, {})
+        for docname in docnames:
+            if docname in theirs:
+                mine[docname] = theirs[docname]
+
+
+def on_env_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
+    """Cross-page checks: every `related` label must name an existing page or section."""
+    labels = env.domains.standard_domain.labels
+    for docname, record in sorted(env.kb_pages.items()):  # type: ignore[attr-defined]
+        path = str(env.doc2path(docname, False))
+        for target in record.get("related", []):
+            if target not in labels:
+                report(Problem(path, f"onbekend paginalabel '{target}'", record["related_lines"].get(target), "related"))

@@ -1,0 +1,182 @@
+"""Passages for the search index, taken from the doctree Sphinx renders.
+
+One passage per section that has an id in the HTML (so every hit links to
+``page.html#anchor``), long sections split at paragraph boundaries, glossary entries
+as passages of their own. Collected when a page is read (kept in the environment for
+incremental builds) and written as ``passages.jsonl`` when the build finishes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+
+from . import apa
+from .collect import is_kb_doc, vocabulary
+from .listings import kb_listing
+
+MAX_WORDS = 250
+MIN_WORDS = 80
+PASSAGE_TYPES_SKIPPED = {"overzicht"}
+_SKIP = (nodes.comment, nodes.target, nodes.system_message, nodes.substitution_definition,
+         nodes.title, nodes.raw, kb_listing, addnodes.glossary, nodes.image)
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _block_text(node: nodes.Node) -> str:
+    """Plain text of one block, keeping list items and table rows apart."""
+    if isinstance(node, (nodes.bullet_list, nodes.enumerated_list)):
+        return "\n".join("• " + _clean(item.astext()) for item in node.children)
+    if isinstance(node, nodes.table):
+        rows = []
+        for row in node.findall(nodes.row):
+            rows.append(" | ".join(_clean(entry.astext()) for entry in row.children))
+        return "\n".join(rows)
+    if isinstance(node, nodes.compound) and "toctree-wrapper" in node.get("classes", []):
+        return ""
+    return _clean(node.astext())
+
+
+def _own_blocks(section: nodes.Element) -> list[str]:
+    blocks = []
+    for child in section.children:
+        if isinstance(child, (nodes.section,) + _SKIP):
+            continue
+        text = _block_text(child)
+        if text:
+            blocks.append(text)
+    return blocks
+
+
+def split_blocks(blocks: list[str], max_words: int = MAX_WORDS, min_words: int = MIN_WORDS) -> list[str]:
+    """Group blocks into chunks of at most ``max_words``, never cutting inside a block."""
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    count = 0
+    for block in blocks:
+        words = len(block.split())
+        if current and count + words > max_words and count >= min_words:
+            chunks.append(current)
+            current, count = [], 0
+        current.append(block)
+        count += words
+    if current:
+        if chunks and count < min_words // 2 and len(" ".join(chunks[-1]).split()) + count <= max_words * 1.2:
+            chunks[-1].extend(current)
+        else:
+            chunks.append(current)
+    return ["\n\n".join(chunk) for chunk in chunks]
+
+
+def _sections(node: nodes.Element, path: list[str]) -> Iterator[tuple[nodes.section, list[str]]]:
+    for child in node.children:
+        if isinstance(child, nodes.section):
+            title = _clean(child[0].astext()) if len(child) else ""
+            yield child, path + [title]
+            yield from _sections(child, path + [title])
+
+
+def extract_passages(doctree: nodes.document, docname: str, page: dict[str, Any], page_uri: str,
+                     labels: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    """Passages of one page; ``labels`` maps 'types'/'themes'/'laws' keys to display labels."""
+    base = {
+        "page_url": page_uri,
+        "title": page.get("title", docname),
+        "page_type": page["type"],
+        "page_type_label": labels["types"].get(page["type"], page["type"]),
+        "themes": list(page.get("themes") or ([page["theme"]] if page.get("theme") else [])),
+        "laws": list(page.get("laws", [])),
+        "sources": list(page.get("sources", [])),
+        "summary": page.get("summary", ""),
+        "citation": page.get("citation", ""),
+    }
+    base["theme_labels"] = [labels["themes"].get(t, t) for t in base["themes"]]
+    base["law_labels"] = [labels["laws"].get(t, t) for t in base["laws"]]
+    passages: list[dict[str, Any]] = []
+    for section, path in _sections(doctree, []):
+        if not section["ids"]:
+            continue
+        anchor = section["ids"][0]
+        for part, text in enumerate(split_blocks(_own_blocks(section)), start=1):
+            passages.append({
+                "id": f"{docname}#{anchor}" + (f"~{part}" if part > 1 else ""),
+                "url": f"{page_uri}#{anchor}",
+                "anchor": anchor,
+                **base,
+                "section": " › ".join(path),
+                "section_path": path,
+                "text": text,
+            })
+        for glossary in section.findall(addnodes.glossary):
+            passages.extend(_glossary_passages(glossary, docname, page_uri, path, base))
+    return passages
+
+
+def _glossary_passages(glossary: nodes.Element, docname: str, page_uri: str, path: list[str],
+                       base: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for item in glossary.findall(nodes.definition_list_item):
+        terms = [t for t in item.children if isinstance(t, nodes.term)]
+        definition = next((d for d in item.children if isinstance(d, nodes.definition)), None)
+        if not terms or definition is None or not terms[0]["ids"]:
+            continue
+        anchor = terms[0]["ids"][0]
+        name = " / ".join(_clean(t.astext()) for t in terms)
+        text = "\n\n".join(_block_text(child) for child in definition.children)
+        out.append({
+            "id": f"{docname}#{anchor}", "url": f"{page_uri}#{anchor}", "anchor": anchor, **base,
+            "section": " › ".join(path + [name]), "section_path": path + [name],
+            "text": f"{name}: {text}",
+        })
+    return out
+
+
+def page_citation(app: Sphinx, title: str, date_iso: str, page_uri: str) -> str:
+    base = app.config.html_baseurl or ""
+    if base and not base.endswith("/"):
+        base += "/"
+    return apa.plain(apa.page_citation_parts(title, dt.date.fromisoformat(date_iso), base + page_uri))
+
+
+def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    """Collect the page's passages while its doctree is fresh (runs after collect.on_doctree_read)."""
+    env = app.env
+    docname = env.docname
+    page = env.kb_pages.get(docname) if is_kb_doc(docname) else None  # type: ignore[attr-defined]
+    env.kb_passages.pop(docname, None)  # type: ignore[attr-defined]
+    if page is None or page["type"] in PASSAGE_TYPES_SKIPPED:
+        return
+    page_uri = app.builder.get_target_uri(docname)
+    page["citation"] = page_citation(app, page.get("title", docname), page["date"], page_uri)
+    vocab = vocabulary(app)
+    labels = {
+        "types": {k: v["label"] for k, v in vocab.types.items()},
+        "themes": {k: v["label"] for k, v in vocab.themes.items()},
+        "laws": {k: v["label"] for k, v in vocab.laws.items()},
+    }
+    env.kb_passages[docname] = extract_passages(doctree, docname, page, page_uri, labels)  # type: ignore[attr-defined]
+
+
+def write_passages(app: Sphinx, exception: Exception | None) -> None:
+    """Write ``passages.jsonl`` into the output directory, atomically."""
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "passages.jsonl"
+    tmp = target.with_suffix(".jsonl.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for docname in sorted(app.env.kb_passages):  # type: ignore[attr-defined]
+            for passage in app.env.kb_passages[docname]:  # type: ignore[attr-defined]
+                fh.write(json.dumps(passage, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)

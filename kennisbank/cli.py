@@ -1,0 +1,74 @@
+"""The `kb` command line: one group, one module per command.
+
+Commands live in ``kennisbank/cmd_*.py`` and are imported lazily so that
+``kb --help`` stays fast and `kb build` does not load Flask.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from .errors import KBError
+from .settings import SettingsError, load_settings
+
+_COMMANDS = {
+    "build": ("kennisbank.cmd_build", "build"),
+    "ask": ("kennisbank.cmd_ask", "ask"),
+    "serve": ("kennisbank.cmd_serve", "serve"),
+    "eval": ("kennisbank.cmd_eval", "eval_command"),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands are imported only when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return None
+        module_name, attr = _COMMANDS[cmd_name]
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return None
+            raise
+        return getattr(module, attr)
+
+
+@click.group(cls=LazyGroup)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="TOML-bestand met instellingen (standaard kb.toml als dat bestaat).")
+@click.version_option(package_name="wijkteam-kennisbank")
+@click.pass_context
+def cli(ctx: click.Context, config_file: str | None) -> None:
+    """Wijkteam Kennisbank: site bouwen, index maken, zoeken en serveren."""
+    try:
+        ctx.obj = load_settings(config_file)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def main() -> None:
+    """Console entry point: typed errors become one line on stderr and exit status 1."""
+    try:
+        rv = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Afgebroken.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KBError as exc:
+        click.echo(f"Fout: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("Afgebroken.", err=True)
+        sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)
