@@ -22,6 +22,9 @@ def format_authors(authors: list[str]) -> str:
         return ""
     if len(names) == 1:
         return names[0]
+    if len(names) == 2 and not all("," in n for n in names):
+        # Surnames only (the sources often give no initials): "Gilsing & Hermens".
+        return f"{names[0]} & {names[1]}"
     return ", ".join(names[:-1]) + ", & " + names[-1]
 
 

@@ -163,3 +163,21 @@ def on_env_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
         for target in record.get("related", []):
             if target not in labels:
                 report(Problem(path, f"onbekend paginalabel '{target}'", record["related_lines"].get(target), "related"))
+
+
+def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Sphinx stops with a traceback on a page that is not UTF-8: report it and skip the page."""
+    for docname in list(docnames):
+        path = Path(env.doc2path(docname))
+        try:
+            path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raw = path.read_bytes()
+            line = raw[: exc.start].count(b"\n") + 1
+            report(Problem(str(env.doc2path(docname, False)),
+                           f"het bestand is geen geldige UTF-8 (byte 0x{raw[exc.start]:02x}); sla het op als UTF-8",
+                           line, "codering"))
+            docnames.remove(docname)
+            env.project.docnames.discard(docname)  # so the writer does not look for it either
+        except OSError:
+            continue

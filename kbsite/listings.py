@@ -39,7 +39,7 @@ class KbOverzicht(SphinxDirective):
         if len(self.options) != 1:
             raise self.error("kb-overzicht: geef precies één optie: :type:, :theme:, :law:, :source: of :group:")
         (key, value), = self.options.items()
-        vocab = vocabulary(self.env.app)
+        vocab = self.env.kb_vocab  # type: ignore[attr-defined]
         allowed = {"type": vocab.types, "theme": vocab.themes, "law": vocab.laws,
                    "source": vocab.bibliography, "group": {"themes": 1}}[key]
         if value not in allowed:

@@ -25,6 +25,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", lambda app, config: _add_assets(app))
     app.connect("builder-inited", collect.on_builder_inited)
     app.connect("env-get-outdated", collect.on_env_get_outdated)
+    app.connect("env-before-read-docs", collect.on_env_before_read_docs)
     app.connect("source-read", collect.on_source_read)
     # Order matters on doctree-read: after Sphinx's title collector (priority 500), our
     # labels and title first, then passages, then the auto-listing placeholder.

@@ -1,0 +1,95 @@
+"""Dutch BM25: bm25s computes the score matrix, we keep it as plain .npy arrays.
+
+bm25s precomputes, for every term, the BM25 contribution to every passage that has it
+(a sparse term × passage matrix), so a query is a sum of a few columns. bm25s's own
+``save`` writes in place into one directory; we take its arrays and write them ourselves
+inside the index's atomic build (``np.save(..., allow_pickle=False)``, vocabulary in JSON).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from . import textproc
+
+K1 = 1.2
+B = 0.75
+METHOD = "lucene"
+
+FILES = ("bm25_data.npy", "bm25_indices.npy", "bm25_indptr.npy", "bm25_vocab.json")
+LEXICON_FILE = "bm25_lexicon.json"
+
+
+class LexicalIndex:
+    """BM25 scores of every passage for a question, from the precomputed matrix."""
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
+                 vocab: list[str], num_docs: int, lexicon: frozenset[str] | None) -> None:
+        self.data, self.indices, self.indptr = data, indices, indptr
+        self.vocab = {term: i for i, term in enumerate(vocab)}
+        self._terms = vocab
+        self.num_docs = num_docs
+        self.lexicon = lexicon
+
+    @classmethod
+    def build(cls, texts: list[str], split_compounds: bool = True) -> "LexicalIndex":
+        lexicon = textproc.build_lexicon(texts) if split_compounds else None
+        corpus = [textproc.stem_tokens(t, lexicon) or [""] for t in texts]
+        retriever = bm25s.BM25(k1=K1, b=B, method=METHOD)
+        retriever.index(corpus, show_progress=False)
+        vocab = [""] * len(retriever.vocab_dict)
+        for term, i in retriever.vocab_dict.items():
+            vocab[i] = term
+        s = retriever.scores
+        return cls(np.asarray(s["data"], dtype=np.float32), np.asarray(s["indices"], dtype=np.int32),
+                   np.asarray(s["indptr"], dtype=np.int64), vocab, int(s["num_docs"]), lexicon)
+
+    def params(self) -> dict:
+        return {"k1": K1, "b": B, "method": METHOD, "stemmer": textproc.STEMMER_ALGORITHM,
+                "compounds": self.lexicon is not None, "num_docs": self.num_docs,
+                "vocab_size": len(self._terms)}
+
+    def save(self, directory: Path) -> list[str]:
+        """Write the arrays into ``directory``; returns the file names written."""
+        np.save(directory / "bm25_data.npy", self.data, allow_pickle=False)
+        np.save(directory / "bm25_indices.npy", self.indices, allow_pickle=False)
+        np.save(directory / "bm25_indptr.npy", self.indptr, allow_pickle=False)
+        (directory / "bm25_vocab.json").write_text(json.dumps(self._terms, ensure_ascii=False), "utf-8")
+        names = list(FILES)
+        if self.lexicon is not None:
+            (directory / LEXICON_FILE).write_text(
+                json.dumps(sorted(self.lexicon), ensure_ascii=False), "utf-8")
+            names.append(LEXICON_FILE)
+        return names
+
+    @classmethod
+    def load(cls, directory: Path, params: dict) -> "LexicalIndex":
+        """Read the arrays (checksums were verified by the caller); ValueError if inconsistent."""
+        data = np.load(directory / "bm25_data.npy", allow_pickle=False)
+        indices = np.load(directory / "bm25_indices.npy", allow_pickle=False)
+        indptr = np.load(directory / "bm25_indptr.npy", allow_pickle=False)
+        vocab = json.loads((directory / "bm25_vocab.json").read_text("utf-8"))
+        lexicon = None
+        if params.get("compounds"):
+            lexicon = frozenset(json.loads((directory / LEXICON_FILE).read_text("utf-8")))
+        num_docs = int(params["num_docs"])
+        if (data.shape != indices.shape or indptr.shape != (len(vocab) + 1,)
+                or int(indptr[-1]) != len(data) or (len(indices) and int(indices.max()) >= num_docs)):
+            raise ValueError("BM25-bestanden passen niet bij elkaar")
+        return cls(data, indices, indptr, vocab, num_docs, lexicon)
+
+    def analyze(self, text: str) -> list[str]:
+        return textproc.stem_tokens(text, self.lexicon)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every passage (float32, length num_docs); zeros when no term is known."""
+        ids = sorted({self.vocab[t] for t in self.analyze(query) if t and t in self.vocab})
+        if not ids:
+            return np.zeros(self.num_docs, dtype=np.float32)
+        spans = [(self.indptr[i], self.indptr[i + 1]) for i in ids]
+        docs = np.concatenate([self.indices[a:b] for a, b in spans])
+        weights = np.concatenate([self.data[a:b] for a, b in spans])
+        return np.bincount(docs, weights=weights, minlength=self.num_docs).astype(np.float32)

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Set up (or update) everything the project needs, from the repo's own files.
+#   bash scripts/setup.sh          runtime: .venv with the CPU build of torch and the project
+#   bash scripts/setup.sh --test   also the test extra and Debian's Chromium for browser tests
+# Idempotent: a second run only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+if [ ! -x .venv/bin/python ]; then
+  echo "== virtuele omgeving maken (.venv)"
+  "$PY" -m venv .venv
+fi
+. .venv/bin/activate
+python -m pip install --quiet --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+
+# The CPU build of torch first: a plain `torch` requirement would pull a CUDA build of several GB.
+if ! python -c "import torch" >/dev/null 2>&1; then
+  echo "== torch (CPU-build) installeren"
+  pip install --quiet torch==2.13.0 2>&1 | grep -v "^WARNING: Location" || true
+fi
+
+echo "== project installeren"
+if [ $want_test = 1 ]; then
+  pip install --quiet -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
+else
+  pip install --quiet -e . 2>&1 | grep -v "^WARNING: Location" || true
+fi
+
+if [ $want_test = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  echo "== Chromium voor browsertests (Debian-pakketten chromium en chromium-driver)"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+echo "== klaar"

@@ -1,0 +1,119 @@
+"""Snippets: the part of a passage that best matches the question, words marked.
+
+A word is marked when it shares a stem with the question, using the indexer's own
+`stem_tokens`, so *samenwerking* is marked for *samenwerken* exactly when the search
+counted it as a match. Safety by construction: the HTML is built from escaped pieces of
+the passage text with only ``<mark>`` and ``</mark>`` added between them; nothing from the
+passage or the question is ever inserted unescaped.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markupsafe import Markup, escape
+
+from indexer.textproc import stem_tokens
+
+SNIPPET_WORDS = 32
+ELLIPSIS = "…"
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=100_000)
+def word_stems(word: str) -> frozenset[str]:
+    return frozenset(stem_tokens(word))
+
+
+def query_stems(question: str) -> frozenset[str]:
+    """Stems of the question's content words (stop words removed)."""
+    return frozenset(stem_tokens(question))
+
+
+@dataclass(frozen=True)
+class Snippet:
+    text: str  # plain text as shown, with "…" where the passage was cut
+    html: Markup  # escape(text) with <mark> around matching words
+    matches: int  # number of marked words
+
+
+def _best_window(matched: list[frozenset[str]], size: int) -> int:
+    """Start token of the ``size``-token window with most distinct matching stems.
+
+    ``matched[i]`` holds the question stems token ``i`` matches (empty when none). A
+    sliding window keeps per-stem counts, so this is linear in the passage length.
+    """
+    n = len(matched)
+    if n <= size or not any(matched):
+        return 0
+    counts: dict[str, int] = {}
+    hits = 0
+
+    def add(i: int, delta: int) -> None:
+        nonlocal hits
+        if matched[i]:
+            hits += delta
+            for s in matched[i]:
+                counts[s] = counts.get(s, 0) + delta
+                if counts[s] == 0:
+                    del counts[s]
+
+    for i in range(size):
+        add(i, 1)
+    best_start, best_key = 0, (len(counts), hits)
+    for start in range(1, n - size + 1):
+        add(start - 1, -1)
+        add(start + size - 1, 1)
+        key = (len(counts), hits)
+        if key > best_key:
+            best_start, best_key = start, key
+    # begin a few words before the first match, so it is read in context
+    first = next(i for i in range(best_start, best_start + size) if matched[i])
+    return max(0, min(first - 4, n - size))
+
+
+def make_snippet(text: str, question_stems: frozenset[str],
+                 max_words: int = SNIPPET_WORDS) -> Snippet:
+    """The best ``max_words``-word window of ``text``, as plain text and marked HTML."""
+    tokens = list(_TOKEN.finditer(text))
+    if not tokens:
+        plain = _SPACES.sub(" ", text).strip()
+        return Snippet(plain, escape(plain), 0)
+    matched = [word_stems(t.group()) & question_stems for t in tokens]
+    marked = [bool(m) for m in matched]
+    start = _best_window(matched, max_words)
+    end = min(len(tokens), start + max_words)  # exclusive token index
+    char_start = 0 if start == 0 else tokens[start].start()
+    char_end = len(text) if end == len(tokens) else tokens[end - 1].end()
+
+    plain_parts: list[str] = []
+    html_parts: list[str] = []
+    if start > 0:
+        plain_parts.append(ELLIPSIS + " ")
+        html_parts.append(ELLIPSIS + " ")
+    cursor = char_start
+    count = 0
+    for i in range(start, end):
+        tok = tokens[i]
+        gap = _SPACES.sub(" ", text[cursor:tok.start()])
+        if i == start and start == 0:
+            gap = gap.lstrip()
+        plain_parts.append(gap)
+        html_parts.append(str(escape(gap)))
+        word = tok.group()
+        plain_parts.append(word)
+        if marked[i]:
+            html_parts.append(f"<mark>{escape(word)}</mark>")
+            count += 1
+        else:
+            html_parts.append(str(escape(word)))
+        cursor = tok.end()
+    tail = _SPACES.sub(" ", text[cursor:char_end]).rstrip()
+    plain_parts.append(tail)
+    html_parts.append(str(escape(tail)))
+    if end < len(tokens):
+        plain_parts.append(" " + ELLIPSIS)
+        html_parts.append(" " + ELLIPSIS)
+    return Snippet("".join(plain_parts), Markup("".join(html_parts)), count)

@@ -1,0 +1,4 @@
+extensions = ["myst_parser", "kbsite"]
+language = "nl"
+html_baseurl = "https://kennisbank.test/"
+exclude_patterns = ["_build"]
