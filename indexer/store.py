@@ -21,7 +21,6 @@ import json
 import os
 import secrets
 import shutil
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,5 +236,3 @@ def _swap(new: Path, index_dir: Path) -> None:
     _fsync_dir(index_dir.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    if sys.platform == "win32":  # pragma: no cover - servers run Linux
-        pass

@@ -92,7 +92,7 @@ def _split(word: str, lexicon: frozenset[str], depth: int) -> list[str] | None:
         known_head = next((h for h in heads if h in lexicon), None)
         if known_head is None:
             continue
-        if tail in lexicon:
+        if tail in lexicon or stem(tail) in lexicon:
             return [known_head, tail]
         rest = _split(tail, lexicon, depth + 1) if len(tail) >= _MIN_COMPOUND else None
         if rest:
@@ -101,7 +101,12 @@ def _split(word: str, lexicon: frozenset[str], depth: int) -> list[str] | None:
 
 
 def build_lexicon(texts: Iterable[str], min_count: int = 2) -> frozenset[str]:
-    """Words that occur on their own at least ``min_count`` times: the parts compounds split into."""
+    """Words that occur on their own at least ``min_count`` times, and their stems.
+
+    These are the parts compounds split into; the stems let an inflected last part match
+    (*wijkteammedewerkers* → *wijkteam* + *medewerkers*).
+    """
     counts = Counter(w for text in texts for w in words(text)
                      if len(w) >= _MIN_PART and w not in STOP_WORDS and not w.isdigit())
-    return frozenset(w for w, n in counts.items() if n >= min_count)
+    known = {w for w, n in counts.items() if n >= min_count}
+    return frozenset(known | {stem(w) for w in known if len(stem(w)) >= _MIN_PART})

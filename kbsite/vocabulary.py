@@ -50,6 +50,8 @@ def load_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
+        if "mapping values are not allowed" in reason:
+            reason += " (staat er een ': ' in een waarde? zet de waarde dan tussen aanhalingstekens)"
         return None, [Problem(path, f"ongeldige YAML: {reason}", line)]
     finally:
         loader.dispose()

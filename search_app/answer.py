@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .highlight import word_stems
+from .highlight import StemMatcher
 
 MIN_SENTENCES = 2
 MAX_SENTENCES = 4
@@ -66,22 +66,22 @@ def _usable(sentence: str) -> bool:
     return MIN_WORDS <= n <= MAX_WORDS and sentence[-1] in ".!?…)\"”’'"
 
 
-def _overlap(sentence: str, question_stems: frozenset[str]) -> int:
+def _overlap(sentence: str, question_stems: frozenset[str], matcher: StemMatcher) -> int:
     found: set[str] = set()
     for word in _WORD.findall(sentence):
-        found |= word_stems(word) & question_stems
+        found |= matcher.word_stems(word) & question_stems
     return len(found)
 
 
-def compose_answer(passages: Sequence[dict[str, Any]],
-                   question_stems: frozenset[str]) -> list[Sentence]:
+def compose_answer(passages: Sequence[dict[str, Any]], question_stems: frozenset[str],
+                   matcher: StemMatcher) -> list[Sentence]:
     """Two to four verbatim sentences from ``passages`` (the ranked results to cite)."""
     candidates: list[tuple[float, Sentence]] = []
     for rank, passage in enumerate(passages[:ANSWER_RESULTS], start=1):
         for pos, text in enumerate(split_sentences(passage.get("text", ""))):
             if not _usable(text):
                 continue
-            overlap = _overlap(text, question_stems)
+            overlap = _overlap(text, question_stems, matcher)
             if overlap == 0:
                 continue
             score = overlap / max(1, len(question_stems)) - 0.12 * (rank - 1) - 0.02 * pos

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: Facet key (as in the URL and in Searcher filters) -> Dutch name, singular.
-FACET_NAMES: dict[str, str] = {"type": "type", "theme": "thema", "law": "wet"}
+#: Facet keys, as in the URL and in the Searcher's filters.
+FACET_KEYS: tuple[str, ...] = ("type", "theme", "law")
 FACET_TITLES: dict[str, str] = {"type": "Soort pagina", "theme": "Thema", "law": "Wet"}
 
 
@@ -35,10 +35,10 @@ class Vocabulary:
 
     @classmethod
     def from_passages(cls, passages: Iterable[Mapping[str, Any]]) -> "Vocabulary":
-        labels: dict[str, dict[str, str]] = {key: {} for key in FACET_NAMES}
+        labels: dict[str, dict[str, str]] = {key: {} for key in FACET_KEYS}
         theme_pages: dict[str, str] = {}
         for passage in passages:
-            for key in FACET_NAMES:
+            for key in FACET_KEYS:
                 for value, label in passage_values(passage, key):
                     labels[key].setdefault(value, label)
             if passage.get("page_type") == "thema" and passage.get("page_url"):
@@ -71,9 +71,9 @@ def count_facets(passages: Iterable[Mapping[str, Any]], vocabulary: Vocabulary,
     Values are sorted by count (highest first), then by label, so the most useful
     narrowing comes first.
     """
-    counters: dict[str, Counter[str]] = {key: Counter() for key in FACET_NAMES}
+    counters: dict[str, Counter[str]] = {key: Counter() for key in FACET_KEYS}
     for passage in passages:
-        for key in FACET_NAMES:
+        for key in FACET_KEYS:
             for value, _label in passage_values(passage, key):
                 counters[key][value] += 1
     facets: dict[str, list[FacetValue]] = {}

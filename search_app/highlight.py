@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -22,14 +21,30 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=100_000)
-def word_stems(word: str) -> frozenset[str]:
-    return frozenset(stem_tokens(word))
+class StemMatcher:
+    """Stems of words and questions as the index sees them (with its compound lexicon).
 
+    One per loaded index; word stems are cached, as the same words recur in every result.
+    """
 
-def query_stems(question: str) -> frozenset[str]:
-    """Stems of the question's content words (stop words removed)."""
-    return frozenset(stem_tokens(question))
+    CACHE_SIZE = 100_000
+
+    def __init__(self, lexicon: frozenset[str] | None = None) -> None:
+        self.lexicon = lexicon
+        self._cache: dict[str, frozenset[str]] = {}
+
+    def word_stems(self, word: str) -> frozenset[str]:
+        stems = self._cache.get(word)
+        if stems is None:
+            stems = frozenset(stem_tokens(word, self.lexicon))
+            if len(self._cache) >= self.CACHE_SIZE:
+                self._cache.clear()
+            self._cache[word] = stems
+        return stems
+
+    def query_stems(self, question: str) -> frozenset[str]:
+        """Stems of the question's content words (stop words removed)."""
+        return frozenset(stem_tokens(question, self.lexicon))
 
 
 @dataclass(frozen=True)
@@ -74,14 +89,14 @@ def _best_window(matched: list[frozenset[str]], size: int) -> int:
     return max(0, min(first - 4, n - size))
 
 
-def make_snippet(text: str, question_stems: frozenset[str],
+def make_snippet(text: str, question_stems: frozenset[str], matcher: StemMatcher,
                  max_words: int = SNIPPET_WORDS) -> Snippet:
     """The best ``max_words``-word window of ``text``, as plain text and marked HTML."""
     tokens = list(_TOKEN.finditer(text))
     if not tokens:
         plain = _SPACES.sub(" ", text).strip()
         return Snippet(plain, escape(plain), 0)
-    matched = [word_stems(t.group()) & question_stems for t in tokens]
+    matched = [matcher.word_stems(t.group()) & question_stems for t in tokens]
     marked = [bool(m) for m in matched]
     start = _best_window(matched, max_words)
     end = min(len(tokens), start + max_words)  # exclusive token index

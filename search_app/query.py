@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from kennisbank.errors import BadQuery
 
-from .facets import FACET_NAMES, Vocabulary
+from .facets import FACET_KEYS, Vocabulary
 
 DEFAULT_K = 5
 MAX_K = 50
@@ -23,6 +23,7 @@ _K_PATTERN = re.compile(r"[0-9]{1,3}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
 _MAX_SHOWN_VALUE = 40
+_FILTER_WORDS = {"type": "soort pagina", "theme": "thema", "law": "wet"}
 
 
 class MultiArgs(Protocol):
@@ -49,7 +50,7 @@ class SearchRequest:
         pairs: list[tuple[str, str]] = [("q", str(q))]
         if k != DEFAULT_K:
             pairs.append(("k", str(k)))
-        for key in FACET_NAMES:
+        for key in FACET_KEYS:
             pairs.extend((key, v) for v in filters.get(key, []))  # type: ignore[union-attr]
         return urlencode(pairs)
 
@@ -90,7 +91,7 @@ def parse_k(raw: str | None) -> int:
 def parse_filters(args: MultiArgs) -> dict[str, list[str]]:
     """Filter values per facet from repeated (``type=a&type=b``) or comma-separated params."""
     filters: dict[str, list[str]] = {}
-    for key in FACET_NAMES:
+    for key in FACET_KEYS:
         values: list[str] = []
         for raw in args.getlist(key):
             for value in raw.split(","):
@@ -110,7 +111,7 @@ def check_filters(filters: Mapping[str, list[str]], vocabulary: Vocabulary) -> N
             if value not in known:
                 shown = value if len(value) <= _MAX_SHOWN_VALUE else value[:_MAX_SHOWN_VALUE] + "…"
                 choices = ", ".join(known) or "(geen)"
-                raise BadQuery(f"Onbekende waarde voor {key} ({FACET_NAMES[key]}): '{shown}'. "
+                raise BadQuery(f"Onbekende waarde voor {key} ({_FILTER_WORDS[key]}): '{shown}'. "
                                f"Kies uit: {choices}.")
 
 

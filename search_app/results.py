@@ -17,7 +17,7 @@ from kennisbank.settings import Settings
 
 from .answer import Sentence, compose_answer
 from .facets import FacetValue, count_facets
-from .highlight import Snippet, make_snippet, query_stems
+from .highlight import Snippet, make_snippet
 from .query import SearchRequest, check_filters
 from .service import IndexSnapshot
 
@@ -61,17 +61,18 @@ def run_search(snapshot: IndexSnapshot, request: SearchRequest, settings: Settin
                                     filters=request.filters or None)
     threshold = settings.answer_threshold
     found = bool(hits) and hits[0].score >= threshold
-    stems = query_stems(request.q)
+    matcher = snapshot.matcher
+    stems = matcher.query_stems(request.q)
     results: list[ResultItem] = []
     sentences: list[Sentence] = []
     pool: list[dict[str, Any]] = []
     if found:
         for number, hit in enumerate(hits[:request.k], start=1):
-            snippet = make_snippet(hit.passage.get("text", ""), stems)
+            snippet = make_snippet(hit.passage.get("text", ""), stems, matcher)
             data = dict(hit_to_json(hit))
             data["snippet_html"] = str(snippet.html)
             results.append(ResultItem(number, hit.passage, snippet, data))
-        sentences = compose_answer([item.passage for item in results], stems)
+        sentences = compose_answer([item.passage for item in results], stems, matcher)
         pool = [hit.passage for hit in hits if hit.score >= threshold]
     facets = count_facets(pool, snapshot.vocabulary, request.filters)
     if settings.log_queries:

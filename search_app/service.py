@@ -23,6 +23,7 @@ from kennisbank.errors import KBError
 from kennisbank.settings import Settings
 
 from .facets import Vocabulary
+from .highlight import StemMatcher
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class IndexSnapshot:
     manifest: dict[str, Any]
     vocabulary: Vocabulary
     passage_count: int
+    matcher: StemMatcher
     loaded_at: float = field(default_factory=time.time)
 
 
@@ -75,6 +77,13 @@ def default_searcher_factory() -> SearcherFactory:
         return Searcher(loaded, embedder_holder[0], settings), loaded
 
     return factory
+
+
+def _lexicon(searcher: SearcherLike) -> frozenset[str] | None:
+    """The index's compound lexicon, so highlighting splits compounds as BM25 did."""
+    lexical = getattr(getattr(searcher, "index", None), "lexical", None)
+    lexicon = getattr(lexical, "lexicon", None)
+    return lexicon if isinstance(lexicon, frozenset) else None
 
 
 def manifest_signature(index_dir: str | os.PathLike[str]) -> tuple[int, int, int] | None:
@@ -148,6 +157,7 @@ class SearchService:
             manifest=dict(loaded.manifest),
             vocabulary=Vocabulary.from_passages(passages),
             passage_count=len(passages),
+            matcher=StemMatcher(_lexicon(searcher)),
         )
 
     def _note_failure(self, reason: str) -> None:

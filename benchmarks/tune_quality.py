@@ -1,0 +1,136 @@
+"""Measure retrieval quality for every configuration we tried; prints a Markdown table.
+
+    python benchmarks/tune_quality.py PASSAGES.jsonl QUESTIONS.tsv [QUESTIONS2.tsv ...]
+
+Varies, one at a time from the chosen settings: the text that is embedded, the Dutch
+stemmer, compound splitting, fusion method and weight. Indexes are built in memory (the
+vectors come from the embedding cache, so only new texts are embedded). The figures go
+into docs/quality.md; the chosen values are the defaults in indexer/.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from indexer import lexical, passages as passages_mod, search, textproc  # noqa: E402
+from indexer.baselines import PlainBM25  # noqa: E402
+from indexer.cache import EmbeddingCache, text_key  # noqa: E402
+from indexer.dense import DenseIndex, build_dense  # noqa: E402
+from indexer.embedders import get_embedder  # noqa: E402
+from indexer.evaluate import evaluate, load_questions  # noqa: E402
+from indexer.passages import read_passages  # noqa: E402
+from indexer.store import LoadedIndex  # noqa: E402
+from kennisbank.settings import load_settings  # noqa: E402
+
+EMBED_TEXTS = {
+    "text": lambda p: p["text"],
+    "heading+text": passages_mod.embedding_text,
+    "title+text": lambda p: f"{p['title']}\n{p['text']}",
+}
+
+
+def embed(embedder, texts, cache_dir):
+    cache = EmbeddingCache(cache_dir, embedder.describe())
+    keys = [text_key(embedder.passage_prefix + t) for t in texts]
+    vectors, missing = cache.lookup(keys)
+    if missing:
+        vectors[missing] = embedder.embed_passages([texts[i] for i in missing], progress=True)
+        cache.save(keys, vectors)
+    return vectors
+
+
+class QueryCache:
+    """Embeds each question once for all configurations."""
+
+    def __init__(self, embedder):
+        self.embedder, self.vectors = embedder, {}
+        self.describe = embedder.describe
+        self.id, self.dim = embedder.id, embedder.dim
+        self.query_prefix, self.passage_prefix = embedder.query_prefix, embedder.passage_prefix
+
+    def embed_queries(self, texts):
+        missing = [t for t in texts if t not in self.vectors]
+        if missing:
+            for t, v in zip(missing, self.embedder.embed_queries(missing)):
+                self.vectors[t] = v
+        return np.stack([self.vectors[t] for t in texts])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("passages")
+    parser.add_argument("questions", nargs="+")
+    parser.add_argument("--cache-dir", default="/tmp/kb-tune-cache")
+    args = parser.parse_args()
+    settings = load_settings(env={})
+    passages, _ = read_passages(Path(args.passages))
+    sets = {Path(q).name: load_questions(q) for q in args.questions}
+    embedder = QueryCache(get_embedder(settings))
+    vectors = {name: embed(embedder.embedder, [f(p) for p in passages], args.cache_dir)
+               for name, f in EMBED_TEXTS.items()}
+    rows = []
+
+    def run(label, lex_index, dense_name, mode, method="weighted", weight=None):
+        index = LoadedIndex(Path("."), {"embedder": embedder.describe()}, passages,
+                            DenseIndex(build_dense(vectors[dense_name], 10**9)), lex_index)
+        s = settings.replace(fusion_weight=weight if weight is not None else settings.fusion_weight)
+        searcher = search.Searcher(index, embedder, s, method=method)
+        cells = []
+        for name, qs in sets.items():
+            report = evaluate(qs, lambda q: [h.passage for h in searcher.search(q, 10, mode=mode)], passages)
+            a = report["all"]
+            en = report["by_lang"].get("en", {}).get("top5", float("nan"))
+            cells.append(f"{a['top1']:.3f} | {a['top5']:.3f} | {a['mrr10']:.3f} | {en:.2f}")
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+        print(rows[-1], flush=True)
+
+    header = "| configuration | " + " | ".join(f"{n} top-1 | top-5 | MRR@10 | en top-5" for n in sets) + " |"
+    print(header)
+    print("|" + "---|" * (1 + 4 * len(sets)))
+    # Baseline: plain BM25, Snowball "dutch", Snowball stop words, passage text only.
+    plain = PlainBM25([p["text"] for p in passages])
+    for name, qs in sets.items():
+        pass
+    cells = []
+    for name, qs in sets.items():
+        a = evaluate(qs, lambda q: [passages[i] for i in plain.top(q, 10)], passages)
+        en = a["by_lang"].get("en", {}).get("top5", float("nan"))
+        cells.append(f"{a['all']['top1']:.3f} | {a['all']['top5']:.3f} | {a['all']['mrr10']:.3f} | {en:.2f}")
+    rows.append("| baseline: plain BM25 (Snowball dutch, text only) | " + " | ".join(cells) + " |")
+    print(rows[-1], flush=True)
+
+    lex_texts = [passages_mod.lexical_text(p) for p in passages]
+    variants = {}
+    for algo in ("dutch_porter", "dutch"):
+        textproc._stemmer = textproc.Stemmer.Stemmer(algo)
+        textproc.stem.cache_clear()
+        for split in (True, False):
+            started = time.perf_counter()
+            idx = lexical.LexicalIndex.build(lex_texts, split)
+            variants[(algo, split)] = idx
+            run(f"lexical only: {algo}, compounds={'on' if split else 'off'}", idx, "heading+text", "lexical")
+            print(f"  (built in {time.perf_counter() - started:.2f} s)", file=sys.stderr)
+        # keep the stemmer of the variant for its queries: evaluate fused here too
+        run(f"fused weighted 0.5: {algo}, compounds=on", variants[(algo, True)], "heading+text", "fused")
+    textproc._stemmer = textproc.Stemmer.Stemmer(textproc.STEMMER_ALGORITHM)
+    textproc.stem.cache_clear()
+    best_lex = lexical.LexicalIndex.build(lex_texts, True)
+    only_text_lex = lexical.LexicalIndex.build([p["text"] for p in passages], True)
+    run("lexical only: chosen, BM25 over text without heading", only_text_lex, "heading+text", "lexical")
+    for name in EMBED_TEXTS:
+        run(f"dense only: embed {name}", best_lex, name, "dense")
+    for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        run(f"fused weighted (absolute), w={w}", best_lex, "heading+text", "fused", "weighted", w)
+    for w in (0.3, 0.5, 0.7):
+        run(f"fused weighted (min-max), w={w}", best_lex, "heading+text", "fused", "minmax", w)
+    run("fused RRF (k=60)", best_lex, "heading+text", "fused", "rrf")
+
+
+if __name__ == "__main__":
+    main()

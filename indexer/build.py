@@ -1,0 +1,118 @@
+"""Building the index from the site's passages.jsonl: `build_index`.
+
+Steps: read and check the passages (nothing is touched if they are broken), embed the
+passages the cache does not know yet, build BM25 and FAISS, write everything into a
+temporary sibling directory and swap it in (see `indexer.store`). An index whose
+content hash matches the passages, embedder and format is left as it is.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from kennisbank import __version__
+from kennisbank.errors import KBError
+from kennisbank.settings import Settings
+
+from . import store
+from .cache import EmbeddingCache, text_key
+from .dense import DenseIndex, build_dense, describe
+from .embedders import Embedder, get_embedder
+from .lexical import LexicalIndex
+from .passages import embedding_text, lexical_text, read_passages
+
+log = logging.getLogger(__name__)
+
+#: Whether BM25 also counts the parts of Dutch compounds (measured: docs/quality.md).
+SPLIT_COMPOUNDS = True
+
+
+def content_hash(raw_passages: bytes, embedder: Embedder, hnsw_threshold: int) -> str:
+    """Everything the index depends on: passages, embedder, format, analysis and FAISS choice."""
+    digest = hashlib.sha256()
+    digest.update(raw_passages)
+    recipe = {"format": store.FORMAT_VERSION, "embedder": embedder.describe(),
+              "compounds": SPLIT_COMPOUNDS, "hnsw_threshold": hnsw_threshold,
+              "embedding_text": "heading+text/1", "lexical_text": "heading+text/1"}
+    digest.update(json.dumps(recipe, sort_keys=True).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def build_index(settings: Settings, progress: bool = True, embedder: Embedder | None = None) -> dict:
+    """Build ``settings.index_dir`` from ``settings.passages_file``; returns the manifest.
+
+    The returned dict is the manifest plus ``"status"``: ``"built"`` or ``"unchanged"``
+    (the index already matched), and ``"stats"`` with timings and cache use.
+    """
+    started = time.perf_counter()
+    passages, raw = read_passages(settings.passages_file)
+    embedder = embedder or get_embedder(settings)
+    wanted = content_hash(raw, embedder, settings.hnsw_threshold)
+    index_dir = Path(settings.index_dir)
+    with store.build_lock(index_dir):
+        for path in store.clean_leftovers(index_dir):
+            log.info("Restant van een afgebroken build verwijderd: %s", path)
+        current = _current_manifest(index_dir)
+        if current is not None and current.get("content_hash") == wanted:
+            seconds = round(time.perf_counter() - started, 3)
+            return {**current, "status": "unchanged",
+                    "stats": {"embedded": 0, "from_cache": 0, "seconds": {"total": seconds}}}
+
+        timings: dict[str, float] = {}
+        texts = [embedding_text(p) for p in passages]
+        keys = [text_key(embedder.passage_prefix + t) for t in texts]
+        cache = EmbeddingCache(settings.cache_dir, embedder.describe())
+        vectors, missing = cache.lookup(keys)
+        t0 = time.perf_counter()
+        if missing:
+            vectors[missing] = embedder.embed_passages([texts[i] for i in missing], progress=progress)
+            cache.save(keys, vectors)
+        timings["embed"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        lexical = LexicalIndex.build([lexical_text(p) for p in passages], SPLIT_COMPOUNDS)
+        timings["bm25"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        dense = DenseIndex(build_dense(vectors, settings.hnsw_threshold))
+        timings["faiss"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        with store.atomic_directory(index_dir) as tmp:
+            with open(tmp / store.PASSAGES, "w", encoding="utf-8") as fh:
+                for passage in passages:
+                    fh.write(json.dumps(passage, ensure_ascii=False) + "\n")
+            dense.save(tmp / "dense.faiss")
+            names = [store.PASSAGES, "dense.faiss", *lexical.save(tmp)]
+            manifest = {
+                "format_version": store.FORMAT_VERSION,
+                "embedder": embedder.describe(),
+                "passage_count": len(passages),
+                "content_hash": wanted,
+                "files": {name: store.sha256_file(tmp / name) for name in names},
+                "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "built_by": f"wijkteam-kennisbank {__version__}",
+                "source": str(settings.passages_file),
+                "dense": describe(dense.index),
+                "lexical": lexical.params(),
+            }
+            (tmp / store.MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
+        timings["write"] = time.perf_counter() - t0
+    timings["total"] = time.perf_counter() - started
+    stats = {"embedded": len(missing), "from_cache": len(passages) - len(missing),
+             "seconds": {k: round(v, 3) for k, v in timings.items()}}
+    log.info("Index gebouwd in %s: %d passages (%d nieuw ingebed)", index_dir, len(passages), len(missing))
+    return {**manifest, "status": "built", "stats": stats}
+
+
+def _current_manifest(index_dir: Path) -> dict | None:
+    """The manifest of a whole, verified existing index, or None (then we rebuild)."""
+    try:
+        manifest = store.read_manifest(index_dir)
+        store.verify_files(index_dir, manifest)
+    except KBError:
+        return None
+    return manifest

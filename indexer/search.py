@@ -1,0 +1,204 @@
+"""Hybrid search over a loaded index: dense (FAISS) + Dutch BM25, fused into one score.
+
+The app and `kb ask` both call `Searcher.search` and turn hits into JSON with
+`hit_to_json`, so the command line, the API and `kb eval` all measure the same path.
+
+Fusion: candidates are the best passages of either side; each side's score is mapped to
+[0, 1] and the fused score is ``w · dense + (1 - w) · lexical`` with
+``w = settings.fusion_weight``. The mapping is absolute, not relative to the result
+list (cosine rescaled between fixed bounds, BM25 saturated as s / (s + k)), so a question
+about something the knowledge base does not hold gets a low score and
+``settings.answer_threshold`` can refuse it. The method and weight were chosen by
+measurement on the dev questions (docs/quality.md).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kennisbank.errors import BadQuery
+from kennisbank.settings import Settings
+
+from .embedders import Embedder
+from .store import LoadedIndex, check_embedder
+
+#: How many passages each side proposes before fusion.
+CANDIDATES = 100
+#: e5 cosines between a question and any Dutch passage lie roughly in [0.70, 0.95];
+#: these bounds stretch that band to [0, 1] (measured, docs/quality.md).
+DENSE_FLOOR = 0.70
+DENSE_CEIL = 0.95
+#: BM25 score at which the lexical side counts half.
+LEXICAL_HALF = 8.0
+FUSION_METHODS = ("weighted", "rrf", "minmax")
+RRF_K = 60
+FILTER_FIELDS = {"type": "page_type", "theme": "themes", "law": "laws"}
+MODES = ("fused", "dense", "lexical")
+
+
+@dataclass
+class Hit:
+    """One passage in a result list; ``score`` is the fused score (higher is better)."""
+
+    passage: dict
+    score: float
+    dense: float
+    lexical: float
+
+
+def check_query(query: str, max_chars: int) -> str:
+    """The question with runs of white space collapsed; BadQuery if empty or too long."""
+    cleaned = " ".join((query or "").split())
+    if not cleaned:
+        raise BadQuery("de vraag is leeg; typ een vraag, bijvoorbeeld: Wat is de regierol van het wijkteam?")
+    if len(cleaned) > max_chars:
+        raise BadQuery(f"de vraag is {len(cleaned)} tekens lang; het maximum is {max_chars}. "
+                       "Stel een kortere vraag (instelling max_query_chars).")
+    return cleaned
+
+
+def response_json(query: str, hits: list[Hit], answer_threshold: float) -> dict:
+    """``{"query", "answered", "results"}``: answered is False when the best score is below the threshold."""
+    answered = bool(hits) and hits[0].score >= answer_threshold
+    return {"query": query, "answered": answered, "results": [hit_to_json(h) for h in hits]}
+
+
+def hit_to_json(hit: Hit) -> dict:
+    """The result object shared by `kb ask --json` and the app's /api/search."""
+    p = hit.passage
+    return {
+        "id": p["id"], "url": p["url"], "page_url": p.get("page_url", p["url"].split("#")[0]),
+        "anchor": p.get("anchor", ""), "title": p["title"], "section": p.get("section", ""),
+        "page_type": p.get("page_type", ""), "page_type_label": p.get("page_type_label", ""),
+        "themes": p.get("themes", []), "theme_labels": p.get("theme_labels", []),
+        "laws": p.get("laws", []), "law_labels": p.get("law_labels", []),
+        "sources": p.get("sources", []), "citation": p.get("citation", ""),
+        "text": p["text"],
+        "score": round(float(hit.score), 4), "dense": round(float(hit.dense), 4),
+        "lexical": round(float(hit.lexical), 4),
+    }
+
+
+class Searcher:
+    """Answers questions from one loaded index with the embedder that built it."""
+
+    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: Settings,
+                 method: str = "weighted") -> None:
+        check_embedder(index.manifest, embedder.describe(), index.directory)
+        if method not in FUSION_METHODS:
+            raise ValueError(f"unknown fusion method {method!r}")
+        self.index = index
+        self.embedder = embedder
+        self.weight = float(settings.fusion_weight)
+        self.max_query_chars = int(settings.max_query_chars)
+        self.method = method
+        self.facets = {key: self._values(field) for key, field in FILTER_FIELDS.items()}
+
+    def _values(self, field: str) -> dict[str, np.ndarray]:
+        ids: dict[str, list[int]] = {}
+        for i, passage in enumerate(self.index.passages):
+            value = passage.get(field)
+            for v in value if isinstance(value, list) else [value]:
+                if v:
+                    ids.setdefault(v, []).append(i)
+        return {v: np.asarray(sorted(i), dtype=np.int64) for v, i in ids.items()}
+
+    def check_query(self, query: str) -> str:
+        return check_query(query, self.max_query_chars)
+
+    def allowed_ids(self, filters: dict[str, list[str]] | None) -> np.ndarray | None:
+        """Passage ids that pass the filters (OR within a key, AND across keys), or None."""
+        if not filters:
+            return None
+        allowed: np.ndarray | None = None
+        for key, values in filters.items():
+            if key not in self.facets:
+                raise BadQuery(f"onbekend filter '{key}'; gebruik {', '.join(FILTER_FIELDS)}")
+            values = [v for v in (values or []) if v]
+            if not values:
+                continue
+            unknown = [v for v in values if v not in self.facets[key]]
+            if unknown:
+                known = ", ".join(sorted(self.facets[key]))
+                raise BadQuery(f"onbekende waarde '{unknown[0]}' voor filter '{key}'; kies uit: {known}")
+            ids = np.unique(np.concatenate([self.facets[key][v] for v in values]))
+            allowed = ids if allowed is None else np.intersect1d(allowed, ids)
+        return allowed
+
+    def search(self, query: str, k: int = 5, filters: dict[str, list[str]] | None = None,
+               mode: str = "fused") -> list[Hit]:
+        """The ``k`` best passages for ``query``; ``mode`` "dense"/"lexical" for baselines."""
+        return self.search_all(query, filters, mode)[: max(0, int(k))]
+
+    def search_all(self, query: str, filters: dict[str, list[str]] | None = None,
+                   mode: str = "fused") -> list[Hit]:
+        """Every candidate passage (both sides' best), best first; for facet counts."""
+        query = self.check_query(query)
+        allowed = self.allowed_ids(filters)
+        vector = self.embedder.embed_queries([query])[0] if mode != "lexical" else None
+        return self.rank(query, vector, allowed, mode)
+
+    def rank(self, query: str, vector: np.ndarray | None, allowed: np.ndarray | None = None,
+             mode: str = "fused") -> list[Hit]:
+        """Retrieval proper, for a question already checked and embedded (benchmarks time this)."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        if allowed is not None and len(allowed) == 0:
+            return []
+        lexical_all = self.index.lexical.scores(query)
+        if allowed is not None:
+            mask = np.zeros(len(lexical_all), dtype=bool)
+            mask[allowed] = True
+            lexical_all = np.where(mask, lexical_all, 0.0)
+        candidates = _top_nonzero(lexical_all, CANDIDATES) if mode != "dense" else np.zeros(0, np.int64)
+        dense_ids = np.zeros(0, np.int64)
+        dense_scores = np.zeros(0, np.float32)
+        if mode != "lexical":
+            dense_scores, dense_ids = self.index.dense.search(vector, CANDIDATES, allowed)
+        ids = np.union1d(dense_ids, candidates).astype(np.int64)
+        if len(ids) == 0:
+            return []
+        dense = np.zeros(len(ids), dtype=np.float32)
+        if mode != "lexical":
+            known = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
+            rest = np.asarray([i for i in ids if i not in known], dtype=np.int64)
+            extra = dict(zip(rest.tolist(), self.index.dense.scores_for(vector, rest).tolist()))
+            dense = np.asarray([known.get(i, extra.get(i, 0.0)) for i in ids.tolist()], np.float32)
+        lexical = lexical_all[ids]
+        fused = self.fuse(dense, lexical, mode)
+        order = np.lexsort((ids, -fused))
+        passages = self.index.passages
+        return [Hit(passages[ids[j]], float(fused[j]), float(dense[j]), float(lexical[j])) for j in order]
+
+    def fuse(self, dense: np.ndarray, lexical: np.ndarray, mode: str = "fused") -> np.ndarray:
+        d = np.clip((dense - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0.0, 1.0)
+        lex = lexical / (lexical + LEXICAL_HALF)
+        if mode == "dense":
+            return d
+        if mode == "lexical":
+            return lex
+        if self.method == "rrf":
+            return (1.0 / (RRF_K + _ranks(dense)) + np.where(lexical > 0, 1.0 / (RRF_K + _ranks(lexical)), 0))
+        if self.method == "minmax":
+            d = _minmax(dense)
+            lex = lexical / lexical.max() if lexical.max() > 0 else lexical
+        return self.weight * d + (1.0 - self.weight) * lex
+
+
+def _top_nonzero(scores: np.ndarray, k: int) -> np.ndarray:
+    nonzero = np.flatnonzero(scores > 0)
+    if len(nonzero) > k:
+        nonzero = nonzero[np.argpartition(-scores[nonzero], k - 1)[:k]]
+    return nonzero.astype(np.int64)
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    ranks = np.empty(len(scores), dtype=np.float64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return ranks
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    span = values.max() - values.min() if len(values) else 0.0
+    return (values - values.min()) / span if span > 0 else np.ones_like(values)

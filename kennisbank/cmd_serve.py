@@ -1,0 +1,62 @@
+"""`kb serve`: the site, the search page and the API on one production WSGI server.
+
+Waitress, never the Flask development server and never debug mode. The index and the
+embedder are loaded once before the server accepts connections; a missing or broken index
+does not stop the server (search answers 503 and ``/healthz`` says why) so the static site
+stays up and a later `kb build` is picked up without a restart.
+"""
+from __future__ import annotations
+
+import logging
+
+import click
+
+from .settings import Settings
+
+# Waitress limits: a question of 500 characters fits in a URL many times over; the app
+# itself answers anything between these limits and its own (smaller) ones with a 413.
+MAX_REQUEST_HEADER_SIZE = 64 * 1024
+CHANNEL_TIMEOUT_SECONDS = 30
+CONNECTION_LIMIT = 200
+
+
+def _configure_logging() -> None:
+    # Access logs are off (waitress writes none): URLs carry the question. The app logs
+    # questions only with the setting log_queries.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Adres om op te luisteren (standaard uit de instellingen: 127.0.0.1).")
+@click.option("--port", default=None, type=click.IntRange(0, 65535),
+              help="Poort om op te luisteren (standaard uit de instellingen: 8000).")
+@click.option("--threads", default=None, type=click.IntRange(1, 64),
+              help="Aantal workerthreads (standaard uit de instellingen: 4).")
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None, threads: int | None) -> None:
+    """Serveer de site, de zoekpagina (/zoeken) en de API (/api/search)."""
+    import waitress
+
+    from search_app import create_app
+    from search_app.security import MAX_CONTENT_LENGTH
+
+    settings = settings.replace(host=host, port=port, threads=threads)
+    _configure_logging()
+    app = create_app(settings)
+    service = app.extensions["search"]
+    if service.current() is None:
+        click.echo(f"Let op: zoeken werkt nog niet: {service.error}", err=True)
+    click.echo(f"Kennisbank op http://{settings.host}:{settings.port}/ (stoppen: Ctrl+C)", err=True)
+    waitress.serve(
+        app,
+        host=settings.host,
+        port=settings.port,
+        threads=settings.threads,
+        ident="kennisbank",
+        max_request_header_size=MAX_REQUEST_HEADER_SIZE,
+        max_request_body_size=MAX_CONTENT_LENGTH,
+        channel_timeout=CHANNEL_TIMEOUT_SECONDS,
+        connection_limit=CONNECTION_LIMIT,
+        clear_untrusted_proxy_headers=True,
+        expose_tracebacks=False,
+    )

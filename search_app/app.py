@@ -1,0 +1,56 @@
+"""The application factory: settings in, a ready Flask app out.
+
+The heavy objects (index and embedder) are loaded here, once, into
+``app.extensions["search"]`` (a `SearchService`); the blueprints only read them. Tests
+pass their own ``searcher_factory`` so no model or built index is needed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from kennisbank.settings import Settings, load_settings
+
+from . import api, health, search_page, site
+from .errors import init_errors
+from .security import init_security
+from .service import SearcherFactory, SearchService, default_searcher_factory
+
+#: URL prefix of the app's own CSS and JavaScript (the site's assets live under /_static/).
+STATIC_URL_PATH = "/_zoeken"
+
+
+def site_link(url: str) -> str:
+    """Path on this server of a site-relative URL from the index (never another host)."""
+    return "/" + str(url).lstrip("/\\")
+
+
+def create_app(settings: Settings | None = None,
+               searcher_factory: SearcherFactory | None = None,
+               reload_check_seconds: float = 2.0) -> Flask:
+    """Build the app; a missing or broken index makes search answer 503, not fail here."""
+    settings = settings or load_settings()
+    app = Flask(__name__, static_folder="static", static_url_path=STATIC_URL_PATH)
+    app.debug = False  # never, whatever the environment says
+    app.config.update(
+        KB_SETTINGS=settings,
+        KB_SITE_DIR=Path(settings.site_dir).resolve(),
+        SEND_FILE_MAX_AGE_DEFAULT=300,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.add_template_filter(site_link, "sitelink")
+
+    init_security(app)
+    init_errors(app)
+    app.extensions["search"] = SearchService(
+        settings, searcher_factory or default_searcher_factory(), reload_check_seconds)
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(search_page.bp)
+    app.register_blueprint(site.bp)  # last: its catch-all route must not shadow the others
+    return app

@@ -1,0 +1,115 @@
+"""Hybrid search: ranking, filters, bad questions, the JSON shared with the API."""
+import numpy as np
+import pytest
+
+from indexer import search as search_mod
+from indexer.embedders import get_embedder
+from indexer.search import Searcher, hit_to_json, response_json
+from indexer.store import load_index
+from kennisbank.errors import BadQuery
+from tests.indexer_testing import fake_embedder, kb_settings, built_index  # noqa: F401
+
+
+@pytest.fixture
+def searcher(built_index):
+    return Searcher(load_index(built_index.index_dir), get_embedder(built_index), built_index)
+
+
+def test_best_passage_answers(searcher):
+    hits = searcher.search("Hoeveel gemeenten maken zich zorgen over privacy?", k=3)
+    assert hits[0].passage["anchor"] == "ut-twente-2014-privacy"
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert 0 < hits[0].score <= 1 and hits[0].lexical > 0
+
+
+def test_k_and_search_all(searcher):
+    assert len(searcher.search("wijkteam", k=2)) == 2
+    assert searcher.search("wijkteam", k=0) == []
+    everything = searcher.search_all("wijkteam")
+    assert len(everything) == len(searcher.index.passages)
+    assert len({h.passage["id"] for h in everything}) == len(everything)
+
+
+@pytest.mark.parametrize("mode", ["dense", "lexical"])
+def test_single_side_modes(searcher, mode):
+    hits = searcher.search("shadowing onderzoek", k=5, mode=mode)
+    assert hits
+    if mode == "lexical":
+        assert all(h.lexical > 0 for h in hits) and all(h.dense == 0 for h in hits)
+
+
+def test_unknown_words_fall_back_to_dense(searcher):
+    hits = searcher.search("xyzzy qwerty", k=3)
+    assert len(hits) == 3 and all(h.lexical == 0 for h in hits)
+
+
+def test_filters_and_across_keys_or_within(searcher):
+    hits = searcher.search_all("wijkteam", filters={"type": ["dilemma"]})
+    assert hits and {h.passage["page_type"] for h in hits} == {"dilemma"}
+    hits = searcher.search_all("wijkteam", filters={"type": ["dilemma", "bron"], "theme": ["eigen-kracht-en-netwerk"]})
+    assert hits and all(h.passage["page_type"] == "dilemma" for h in hits)
+    assert all("eigen-kracht-en-netwerk" in h.passage["themes"] for h in hits)
+    assert searcher.search("wijkteam", filters={"type": [], "law": ["jeugdwet"]})
+    assert searcher.search("wijkteam", filters={"type": ["bron"], "law": ["jeugdwet"]}) == []
+
+
+def test_bad_filters(searcher):
+    with pytest.raises(BadQuery, match="onbekend filter 'kleur'"):
+        searcher.search("wijkteam", filters={"kleur": ["rood"]})
+    with pytest.raises(BadQuery, match="onbekende waarde 'sport'.*regie"):
+        searcher.search("wijkteam", filters={"theme": ["sport"]})
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question(searcher, question):
+    with pytest.raises(BadQuery, match="leeg"):
+        searcher.search(question)
+
+
+def test_too_long_question(searcher, built_index):
+    limit = built_index.max_query_chars
+    searcher.search("a" * limit)
+    with pytest.raises(BadQuery, match=f"{limit + 1} tekens.*maximum is {limit}"):
+        searcher.search("a" * (limit + 1))
+    with pytest.raises(BadQuery):
+        searcher.search("wijkteam " * 2000)
+
+
+def test_odd_characters_do_not_break_search(searcher):
+    for question in ["!!!???", "\x00\x01", "ø∑©  ", "<script>alert(1)</script>", "1 januari 2015"]:
+        searcher.search(question)
+
+
+def test_hit_json_has_the_api_fields(searcher):
+    hits = searcher.search("regierol", k=2)
+    result = hit_to_json(hits[0])
+    for key in ("id", "url", "title", "section", "page_type", "themes", "laws", "text", "score"):
+        assert key in result
+    assert result["url"].endswith("#" + result["anchor"])
+    response = response_json("regierol", hits, answer_threshold=0.0)
+    assert response["answered"] and response["query"] == "regierol" and len(response["results"]) == 2
+    assert not response_json("regierol", hits, answer_threshold=2.0)["answered"]
+    assert not response_json("regierol", [], answer_threshold=0.0)["answered"]
+
+
+def test_fusion_methods_rank_the_same_candidates(built_index):
+    index = load_index(built_index.index_dir)
+    embedder = get_embedder(built_index)
+    for method in search_mod.FUSION_METHODS:
+        hits = Searcher(index, embedder, built_index, method=method).search("regierol wijkteam", k=3)
+        assert len(hits) == 3
+    with pytest.raises(ValueError):
+        Searcher(index, embedder, built_index, method="magic")
+
+
+def test_fused_score_is_absolute_not_relative(searcher):
+    """A question with no matching words scores lower than one that matches: thresholds can work."""
+    on_topic = searcher.search("regierol van het wijkteam richting aanbieders", k=1)[0].score
+    off_topic = searcher.search("voetbaluitslagen weerbericht", k=1)[0].score
+    assert off_topic < on_topic
+
+
+def test_scores_for_matches_search(searcher):
+    vector = searcher.embedder.embed_queries(["privacy"])[0]
+    scores, ids = searcher.index.dense.search(vector, 5)
+    np.testing.assert_allclose(searcher.index.dense.scores_for(vector, ids), scores, rtol=1e-5)
