@@ -30,7 +30,7 @@ extensions = [
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 0
 source_suffix = {".md": "markdown"}
-exclude_patterns = ["_build", ".venv", "README.md", "tests", "benchmarks", ".plan", "**/.pytest_cache",
+exclude_patterns = ["_build", ".venv", "README.md", "tests", "benchmarks", ".plan", ".pytest_cache", "**/.pytest_cache", ".hypothesis",
                     "kb/_data", "build", "*.egg-info", ".ci"]
 
 html_theme = "furo"

@@ -50,7 +50,6 @@ def on_builder_inited(app: Sphinx) -> None:
         report(problem)
     if not hasattr(env, "kb_pages"):
         env.kb_pages = {}  # type: ignore[attr-defined]
-        env.kb_passages = {}  # type: ignore[attr-defined]
     new_hash = _vocab_hash(root)
     env.kb_vocab_changed = getattr(env, "kb_vocab_hash", None) != new_hash  # type: ignore[attr-defined]
     env.kb_vocab_hash = new_hash  # type: ignore[attr-defined]
@@ -143,16 +142,13 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
 
 def on_env_purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     getattr(env, "kb_pages", {}).pop(docname, None)
-    getattr(env, "kb_passages", {}).pop(docname, None)
 
 
 def on_env_merge_info(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
-    for name in ("kb_pages", "kb_passages"):
-        mine = getattr(env, name)
-        theirs = getattr(other, name, {})
-        for docname in docnames:
-            if docname in theirs:
-                mine[docname] = theirs[docname]
+    theirs = getattr(other, "kb_pages", {})
+    for docname in docnames:
+        if docname in theirs:
+            env.kb_pages[docname] = theirs[docname]  # type: ignore[attr-defined]
 
 
 def on_env_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:

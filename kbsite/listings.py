@@ -159,7 +159,7 @@ def append_auto_listing(app: Sphinx, doctree: nodes.document) -> None:
         return
     key, value, title = (("theme", page["theme"], "Pagina's over dit thema") if page["type"] == "thema"
                          else ("source", page["source"], "Pagina's die op deze bron steunen"))
-    section = nodes.section(ids=[f"{label}-paginas"], names=[])
+    section = nodes.section(ids=[f"{label}-paginas"], names=[], classes=["kb-auto-listing"])
     section += nodes.title("", title)
     section += kb_listing(filter=key, value=value)
     top += section

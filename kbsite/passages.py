@@ -25,6 +25,8 @@ from .listings import kb_listing
 MAX_WORDS = 250
 MIN_WORDS = 80
 PASSAGE_TYPES_SKIPPED = {"overzicht"}
+# Sections the extension adds (citation, "Zie ook", generated listings) are navigation, not content.
+GENERATED_SECTIONS = {"kb-citeer", "kb-zie-ook", "kb-auto-listing"}
 _SKIP = (nodes.comment, nodes.target, nodes.system_message, nodes.substitution_definition,
          nodes.title, nodes.raw, kb_listing, addnodes.glossary, nodes.image)
 
@@ -104,7 +106,7 @@ def extract_passages(doctree: nodes.document, docname: str, page: dict[str, Any]
     base["law_labels"] = [labels["laws"].get(t, t) for t in base["laws"]]
     passages: list[dict[str, Any]] = []
     for section, path in _sections(doctree, []):
-        if not section["ids"]:
+        if not section["ids"] or set(section.get("classes", [])) & GENERATED_SECTIONS:
             continue
         anchor = section["ids"][0]
         for part, text in enumerate(split_blocks(_own_blocks(section)), start=1):
@@ -148,23 +150,34 @@ def page_citation(app: Sphinx, title: str, date_iso: str, page_uri: str) -> str:
     return apa.plain(apa.page_citation_parts(title, dt.date.fromisoformat(date_iso), base + page_uri))
 
 
-def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
-    """Collect the page's passages while its doctree is fresh (runs after collect.on_doctree_read)."""
+def _store(app: Sphinx) -> Path:
+    return Path(app.doctreedir) / "kb_passages"
+
+
+def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Collect a page's passages once its references are resolved (so links read as titles).
+
+    Runs before the listings and citation blocks are filled in. The passages are kept
+    beside the doctrees, one JSON file per page, so an incremental build that rewrites
+    only changed pages still writes every page's passages at the end.
+    """
     env = app.env
-    docname = env.docname
+    target = _store(app) / f"{docname}.json"
+    target.unlink(missing_ok=True)
     page = env.kb_pages.get(docname) if is_kb_doc(docname) else None  # type: ignore[attr-defined]
-    env.kb_passages.pop(docname, None)  # type: ignore[attr-defined]
     if page is None or page["type"] in PASSAGE_TYPES_SKIPPED:
         return
     page_uri = app.builder.get_target_uri(docname)
-    page["citation"] = page_citation(app, page.get("title", docname), page["date"], page_uri)
+    page = {**page, "citation": page_citation(app, page.get("title", docname), page["date"], page_uri)}
     vocab = vocabulary(app)
     labels = {
         "types": {k: v["label"] for k, v in vocab.types.items()},
         "themes": {k: v["label"] for k, v in vocab.themes.items()},
         "laws": {k: v["label"] for k, v in vocab.laws.items()},
     }
-    env.kb_passages[docname] = extract_passages(doctree, docname, page, page_uri, labels)  # type: ignore[attr-defined]
+    found = extract_passages(doctree, docname, page, page_uri, labels)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(found, ensure_ascii=False), encoding="utf-8")
 
 
 def write_passages(app: Sphinx, exception: Exception | None) -> None:
@@ -174,8 +187,11 @@ def write_passages(app: Sphinx, exception: Exception | None) -> None:
     target = Path(app.outdir) / "passages.jsonl"
     tmp = target.with_suffix(".jsonl.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
-        for docname in sorted(app.env.kb_passages):  # type: ignore[attr-defined]
-            for passage in app.env.kb_passages[docname]:  # type: ignore[attr-defined]
+        for docname in sorted(app.env.found_docs):
+            stored = _store(app) / f"{docname}.json"
+            if docname not in app.env.kb_pages or not stored.is_file():  # type: ignore[attr-defined]
+                continue
+            for passage in json.loads(stored.read_text(encoding="utf-8")):
                 fh.write(json.dumps(passage, ensure_ascii=False) + "\n")
         fh.flush()
         os.fsync(fh.fileno())

@@ -27,14 +27,16 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", collect.on_env_get_outdated)
     app.connect("env-before-read-docs", collect.on_env_before_read_docs)
     app.connect("source-read", collect.on_source_read)
-    # Order matters on doctree-read: after Sphinx's title collector (priority 500), our
-    # labels and title first, then passages, then the auto-listing placeholder.
+    # doctree-read: after Sphinx's title collector (priority 500), labels and title first,
+    # then the auto-listing placeholder.
     app.connect("doctree-read", collect.on_doctree_read, priority=510)
-    app.connect("doctree-read", passages.on_doctree_read, priority=520)
     app.connect("doctree-read", listings.append_auto_listing, priority=530)
     app.connect("env-purge-doc", collect.on_env_purge_doc)
     app.connect("env-merge-info", collect.on_env_merge_info)
     app.connect("env-check-consistency", collect.on_env_check_consistency)
+    # doctree-resolved: passages first (plain content, links resolved), then listings
+    # and the citation block, which passages leave out.
+    app.connect("doctree-resolved", passages.on_doctree_resolved, priority=400)
     app.connect("doctree-resolved", listings.on_doctree_resolved)
     app.connect("doctree-resolved", citation.on_doctree_resolved, priority=600)
     app.connect("build-finished", passages.write_passages)

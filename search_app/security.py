@@ -2,11 +2,16 @@
 
 The Content-Security-Policy allows scripts only from this site (no inline script, no
 eval), so even a snippet that escaped escaping could not run. Pages of the static site
-may carry inline ``style`` attributes from Sphinx, so only for them styles may be inline.
+come from Sphinx and the Furo theme: they carry inline ``style`` attributes, and Furo puts
+one fixed inline script in every page (restoring the chosen light/dark theme). For those
+pages styles may be inline and that one script is allowed by its hash, nothing else.
 Requests are small by nature (a question of at most a few hundred characters in the URL);
 anything much larger is refused with 413 before any work is done.
 """
 from __future__ import annotations
+
+import base64
+import hashlib
 
 from flask import Flask, Response, request
 
@@ -17,11 +22,23 @@ MAX_CONTENT_LENGTH = 16 * 1024
 #: Largest query string accepted; a 500-character question percent-encoded fits easily.
 MAX_QUERY_STRING = 32 * 1024
 
-_CSP_COMMON = ("default-src 'self'; script-src 'self'; img-src 'self' data:; font-src 'self' data:; "
-               "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-               "frame-ancestors 'none'")
-CSP_APP = _CSP_COMMON + "; style-src 'self'"
-CSP_SITE = _CSP_COMMON + "; style-src 'self' 'unsafe-inline'"
+#: Inline scripts of the built site that may run, byte for byte (Furo's theme restore).
+SITE_INLINE_SCRIPTS = (
+    '\n      document.body.dataset.theme = localStorage.getItem("theme") || "auto";\n    ',
+)
+
+
+def script_hash(source: str) -> str:
+    """CSP source expression for one inline script: 'sha256-<base64 digest>'."""
+    digest = base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")
+    return f"'sha256-{digest}'"
+
+
+_CSP_COMMON = ("default-src 'self'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP_APP = _CSP_COMMON + "; script-src 'self'; style-src 'self'"
+CSP_SITE = (_CSP_COMMON + "; script-src 'self' " + " ".join(map(script_hash, SITE_INLINE_SCRIPTS))
+            + "; style-src 'self' 'unsafe-inline'")
 
 STATIC_HEADERS = {
     "X-Content-Type-Options": "nosniff",

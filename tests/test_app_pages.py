@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from search_app.security import CSP_APP, CSP_SITE, SITE_INLINE_SCRIPTS, script_hash
 from tests.app_support import SITE_DIR, app, client, settings  # noqa: F401
 
 QUESTION = "Wie voert de regie bij samenwerking met zorgaanbieders?"
@@ -208,7 +209,10 @@ def test_security_headers_everywhere(client, url):
         headers = response.headers
         csp = headers["Content-Security-Policy"]
         directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
-        assert directives["script-src"] == "'self'"
+        sources = directives["script-src"].split()
+        assert sources[0] == "'self'"
+        # only the site's known inline script, by hash; never inline or eval in general
+        assert set(sources[1:]) <= {script_hash(s) for s in SITE_INLINE_SCRIPTS}
         assert "unsafe-inline" not in directives["script-src"] and "unsafe-eval" not in csp
         assert directives["frame-ancestors"] == "'none'"
         assert directives["object-src"] == "'none'"
@@ -217,9 +221,16 @@ def test_security_headers_everywhere(client, url):
         assert headers["X-Frame-Options"] == "DENY"
 
 
-def test_app_pages_do_not_allow_inline_styles_either(client):
+def test_app_pages_allow_no_inline_script_or_style_at_all(client):
     csp = client.get("/zoeken").headers["Content-Security-Policy"]
-    assert "'unsafe-inline'" not in csp
+    assert "'unsafe-inline'" not in csp and "sha256" not in csp
+
+
+def test_site_pages_allow_exactly_the_furo_theme_script():
+    theme_script = '\n      document.body.dataset.theme = localStorage.getItem("theme") || "auto";\n    '
+    # sha256 of Furo's snippet as it appears in the built site (checked against _build/html)
+    assert script_hash(theme_script) == "'sha256-ySvT2PEZeueHGC1y2crNuNTfphBynFPP7i+U21fEgX0='"
+    assert script_hash(theme_script) in CSP_SITE and script_hash(theme_script) not in CSP_APP
 
 
 def test_never_debug(app):

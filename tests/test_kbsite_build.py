@@ -121,3 +121,33 @@ def test_passages_written_with_resolving_urls(built):
     assert "regierol moeten oppakken" in waarom["text"]
     term = next(p for p in passages if p["anchor"] == "term-T-shaped-professional")
     assert term["text"].startswith("T-shaped professional: Een professional met brede basiskennis")
+
+
+def test_incremental_build_keeps_passages_of_unchanged_pages(tmp_path):
+    from io import StringIO
+
+    from sphinx.testing.util import SphinxTestApp
+
+    first = build_root(tmp_path)
+    first.cleanup()
+    src = tmp_path / "src"
+    page = src / "kb/praktijkvoorbeelden/tiel.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("3,5 fte", "3,5 fte en een nieuwe zin"),
+                    encoding="utf-8")
+    again = SphinxTestApp("html", srcdir=src, builddir=tmp_path / "_build", freshenv=False,
+                          status=StringIO(), warning=StringIO())
+    again.build()
+    try:
+        passages = [json.loads(x) for x in (Path(again.outdir) / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert any("nieuwe zin" in p["text"] for p in passages)
+        assert any(p["anchor"] == "regierol-wijkteam-waarom" for p in passages)
+        assert any(p["anchor"] == "term-regie" for p in passages)
+    finally:
+        again.cleanup()
+
+
+def test_reference_text_in_passages_is_the_target_title(built):
+    passages = [json.loads(x) for x in (Path(built.outdir) / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
+    hoe = next(p for p in passages if p["anchor"] == "regierol-wijkteam-hoe")
+    assert "het dilemma en De vraag." in hoe["text"]  # the section title, not the label
+    assert "rollen-onduidelijk" not in hoe["text"]
