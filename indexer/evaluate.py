@@ -6,8 +6,10 @@ regular expression matches its text (case-insensitive). A question that no passa
 index answers is reported apart as "not in the knowledge base": that is a content gap,
 not a retrieval miss.
 
-`evaluate` takes any ranking function (question -> passages, best first), so the fused
-search, its two halves and the baselines are measured the same way on the same passages.
+`evaluate` takes any ranking function (question -> passages, best first; an item may be a
+list of passages, e.g. a whole page from Sphinx's search, which then answers if any of them
+does), so the fused search, its two halves and the baselines are measured the same way on
+the same passages. `run_eval` is what `kb eval` prints.
 """
 from __future__ import annotations
 
@@ -79,11 +81,12 @@ def evaluate(questions: list[Question], rank: Callable[[str], list[dict]],
     """Scores of ``rank`` over ``questions``; passages are the index's (for "not in the KB")."""
     per_question = []
     for q in questions:
-        results = rank(q.question)[:DEPTH]
-        first = next((i for i, p in enumerate(results, start=1) if q.answered_by(p)), None)
+        results = [r if isinstance(r, list) else [r] for r in rank(q.question)[:DEPTH]]
+        first = next((i for i, group in enumerate(results, start=1)
+                      if any(q.answered_by(p) for p in group)), None)
         in_kb = any(q.answered_by(p) for p in passages)
         per_question.append({"id": q.id, "lang": q.lang, "question": q.question, "rank": first,
-                             "in_kb": in_kb, "top": results[0]["id"] if results else None})
+                             "in_kb": in_kb, "top": results[0][0]["id"] if results else None})
     ranks = [r["rank"] for r in per_question]
     report = {"all": _scores(ranks),
               "answerable": _scores([r["rank"] for r in per_question if r["in_kb"]]),
@@ -92,4 +95,78 @@ def evaluate(questions: list[Question], rank: Callable[[str], list[dict]],
               "misses": [r for r in per_question if r["in_kb"] and r["rank"] != 1],
               "not_in_kb": [r for r in per_question if not r["in_kb"]],
               "questions": per_question}
+    return report
+
+
+def load_off_topic(path: str | Path) -> list[Question]:
+    """Questions the knowledge base must refuse: the same TSV, ``patterns`` left empty or ``-``."""
+    path = Path(path)
+    try:
+        rows = list(csv.reader(path.read_text("utf-8").splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))
+    except (FileNotFoundError, UnicodeDecodeError) as exc:
+        raise ContentError(f"{path} is niet leesbaar ({exc.__class__.__name__}); geef een UTF-8 TSV") from None
+    out = []
+    for lineno, row in enumerate(rows[1:], start=2):
+        if len(row) >= 3 and row[2].strip() and not row[0].startswith("#"):
+            out.append(Question(row[0].strip(), row[1].strip(), row[2].strip(), [], path.name))
+        elif "".join(row).strip():
+            raise ContentError(f"{path}, regel {lineno}: verwacht id, lang, question")
+    return out
+
+
+def run_eval(settings, question_files: list[Path], off_topic_file: Path | None = None,
+             baselines: bool = True) -> dict:
+    """Everything `kb eval` reports: the search the API uses, its halves, and the baselines."""
+    from .baselines import PlainBM25
+    from .embedders import get_embedder
+    from .search import Searcher
+    from .sphinx_search import SphinxSearch, passages_for_results
+    from .store import load_index
+
+    index = load_index(settings.index_dir)
+    searcher = Searcher(index, get_embedder(settings), settings)
+    passages = index.passages
+    systems: dict[str, Callable[[str], list]] = {
+        "fused": lambda q: [h.passage for h in searcher.search(q, DEPTH)]}
+    unavailable = {}
+    if baselines:
+        systems["dense"] = lambda q: [h.passage for h in searcher.search(q, DEPTH, mode="dense")]
+        systems["lexical"] = lambda q: [h.passage for h in searcher.search(q, DEPTH, mode="lexical")]
+        plain = PlainBM25([p["text"] for p in passages])
+        systems["bm25"] = lambda q: [passages[i] for i in plain.top(q, DEPTH)]
+        try:
+            sphinx = SphinxSearch(Path(settings.site_dir))
+            systems["sphinx"] = lambda q: passages_for_results(sphinx.search(q), passages)[:DEPTH]
+        except ContentError as exc:
+            unavailable["sphinx"] = str(exc)
+    report: dict = {"index": {"embedder": index.manifest["embedder"]["id"],
+                              "passages": len(passages), "built_at": index.manifest.get("built_at")},
+                    "settings": {"fusion_weight": settings.fusion_weight,
+                                 "answer_threshold": settings.answer_threshold},
+                    "files": {}, "unavailable": unavailable}
+    refused_on_topic = []
+    for path in question_files:
+        questions = load_questions(path)
+        per_system = {name: evaluate(questions, rank, passages) for name, rank in systems.items()}
+        fused = per_system["fused"]
+        report["files"][Path(path).name] = {
+            "scores": {name: {k: r[k] for k in ("all", "answerable", "by_lang")} for name, r in per_system.items()},
+            "misses": fused["misses"], "not_in_kb": fused["not_in_kb"]}
+        for q in questions:
+            hits = searcher.search(q.question, 1)
+            if not hits or hits[0].score < settings.answer_threshold:
+                refused_on_topic.append({"id": q.id, "question": q.question,
+                                         "score": round(hits[0].score, 4) if hits else None})
+    report["on_topic_refused"] = refused_on_topic
+    if off_topic_file is not None:
+        off = load_off_topic(off_topic_file)
+        answered = []
+        for q in off:
+            hits = searcher.search(q.question, 1)
+            if hits and hits[0].score >= settings.answer_threshold:
+                answered.append({"id": q.id, "question": q.question, "score": round(hits[0].score, 4),
+                                 "top": hits[0].passage["id"]})
+        report["off_topic"] = {"n": len(off), "refused": len(off) - len(answered),
+                               "rate": round((len(off) - len(answered)) / len(off), 4) if off else 0.0,
+                               "answered": answered}
     return report
