@@ -1,6 +1,6 @@
 """Measure retrieval quality for every configuration we tried; prints a Markdown table.
 
-    python benchmarks/tune_quality.py PASSAGES.jsonl QUESTIONS.tsv [QUESTIONS2.tsv ...]
+    python benchmarks/tune_quality.py PASSAGES.jsonl QUESTIONS.tsv [...] [--off-topic OFF.tsv]
 
 Varies, one at a time from the chosen settings: the text that is embedded, the Dutch
 stemmer, compound splitting, fusion method and weight. Indexes are built in memory (the
@@ -23,7 +23,7 @@ from indexer.baselines import PlainBM25  # noqa: E402
 from indexer.cache import EmbeddingCache, text_key  # noqa: E402
 from indexer.dense import DenseIndex, build_dense  # noqa: E402
 from indexer.embedders import get_embedder  # noqa: E402
-from indexer.evaluate import evaluate, load_questions  # noqa: E402
+from indexer.evaluate import evaluate, load_off_topic, load_questions  # noqa: E402
 from indexer.passages import read_passages  # noqa: E402
 from indexer.store import LoadedIndex  # noqa: E402
 from kennisbank.settings import load_settings  # noqa: E402
@@ -67,36 +67,45 @@ def main() -> None:
     parser.add_argument("passages")
     parser.add_argument("questions", nargs="+")
     parser.add_argument("--cache-dir", default="/tmp/kb-tune-cache")
+    parser.add_argument("--off-topic", default=None, help="TSV met vragen die geweigerd moeten worden")
     args = parser.parse_args()
     settings = load_settings(env={})
     passages, _ = read_passages(Path(args.passages))
     sets = {Path(q).name: load_questions(q) for q in args.questions}
     embedder = QueryCache(get_embedder(settings))
-    vectors = {name: embed(embedder.embedder, [f(p) for p in passages], args.cache_dir)
+    vectors = {name: embed(embedder.embedder, [f(p) for p in passages], Path(args.cache_dir) / name)
                for name, f in EMBED_TEXTS.items()}
     rows = []
 
-    def run(label, lex_index, dense_name, mode, method="weighted", weight=None):
+    off_topic = load_off_topic(args.off_topic) if args.off_topic else []
+
+    def run(label, lex_index, dense_name, mode, method="weighted", weight=None, **attrs):
         index = LoadedIndex(Path("."), {"embedder": embedder.describe()}, passages,
                             DenseIndex(build_dense(vectors[dense_name], 10**9)), lex_index)
         s = settings.replace(fusion_weight=weight if weight is not None else settings.fusion_weight)
         searcher = search.Searcher(index, embedder, s, method=method)
-        cells = []
+        for key, value in attrs.items():
+            setattr(searcher, key, value)
+        cells, tops = [], []
         for name, qs in sets.items():
             report = evaluate(qs, lambda q: [h.passage for h in searcher.search(q, 10, mode=mode)], passages)
             a = report["all"]
             en = report["by_lang"].get("en", {}).get("top5", float("nan"))
             cells.append(f"{a['top1']:.3f} | {a['top5']:.3f} | {a['mrr10']:.3f} | {en:.2f}")
+            tops += [searcher.search(q.question, 1, mode=mode)[0].score for q in qs]
+        if off_topic:
+            threshold = min(tops)
+            off = [searcher.search(q.question, 1, mode=mode)[0].score for q in off_topic]
+            cells.append(f"{sum(o < threshold for o in off)}/{len(off)} (t={threshold:.3f})")
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
         print(rows[-1], flush=True)
 
-    header = "| configuration | " + " | ".join(f"{n} top-1 | top-5 | MRR@10 | en top-5" for n in sets) + " |"
+    header = "| configuration | " + " | ".join(f"{n} top-1 | top-5 | MRR@10 | en top-5" for n in sets)
+    header += " | off-topic refused, no on-topic refused |" if off_topic else " |"
     print(header)
-    print("|" + "---|" * (1 + 4 * len(sets)))
+    print("|" + "---|" * (1 + 4 * len(sets) + bool(off_topic)))
     # Baseline: plain BM25, Snowball "dutch", Snowball stop words, passage text only.
     plain = PlainBM25([p["text"] for p in passages])
-    for name, qs in sets.items():
-        pass
     cells = []
     for name, qs in sets.items():
         a = evaluate(qs, lambda q: [passages[i] for i in plain.top(q, 10)], passages)
@@ -125,12 +134,19 @@ def main() -> None:
     run("lexical only: chosen, BM25 over text without heading", only_text_lex, "heading+text", "lexical")
     for name in EMBED_TEXTS:
         run(f"dense only: embed {name}", best_lex, name, "dense")
-    for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-        run(f"fused weighted (absolute), w={w}", best_lex, "heading+text", "fused", "weighted", w)
+    for w in (0.4, 0.5, 0.6, 0.7, 0.8):
+        run(f"fused weighted (background), w={w}", best_lex, "heading+text", "fused", "weighted", w)
+    for scale in (0.08, 0.16):
+        run(f"fused weighted (background), w=0.6, scale={scale}", best_lex, "heading+text", "fused",
+            "weighted", 0.6, dense_scale=scale)
+    for half in (4.0, 16.0):
+        run(f"fused weighted (background), w=0.6, BM25 half={half}", best_lex, "heading+text", "fused",
+            "weighted", 0.6, lexical_half=half)
+    for w in (0.4, 0.5, 0.6, 0.7):
+        run(f"fused weighted (fixed bounds 0.70-0.95), w={w}", best_lex, "heading+text", "fused", "weighted-abs", w)
     for w in (0.3, 0.5, 0.7):
         run(f"fused weighted (min-max), w={w}", best_lex, "heading+text", "fused", "minmax", w)
     run("fused RRF (k=60)", best_lex, "heading+text", "fused", "rrf")
-
 
 if __name__ == "__main__":
     main()

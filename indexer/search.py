@@ -5,10 +5,10 @@ The app and `kb ask` both call `Searcher.search` and turn hits into JSON with
 
 Fusion: candidates are the best passages of either side; each side's score is mapped to
 [0, 1] and the fused score is ``w · dense + (1 - w) · lexical`` with
-``w = settings.fusion_weight``. The mapping is absolute, not relative to the result
-list (cosine rescaled between fixed bounds, BM25 saturated as s / (s + k)), so a question
-about something the knowledge base does not hold gets a low score and
-``settings.answer_threshold`` can refuse it. The method and weight were chosen by
+``w = settings.fusion_weight``. The mapping does not depend on the other candidates
+(cosine above the question's own background, BM25 saturated as s / (s + k)), so a
+question about something the knowledge base does not hold gets a low score and
+``settings.answer_threshold`` can refuse it. Method and weight were chosen by
 measurement on the dev questions (docs/quality.md).
 """
 from __future__ import annotations
@@ -25,13 +25,19 @@ from .store import LoadedIndex, check_embedder
 
 #: How many passages each side proposes before fusion.
 CANDIDATES = 100
-#: e5 cosines between a question and any Dutch passage lie roughly in [0.70, 0.95];
-#: these bounds stretch that band to [0, 1] (measured, docs/quality.md).
+#: Dense side, method "weighted": the cosine minus the question's background (the median
+#: cosine of the question with a fixed sample of passages), divided by DENSE_SCALE. The
+#: background removes what every passage shares with the question (e5 puts all Dutch text
+#: at cosine 0.75-0.85, English questions lower still), so what is left says how much
+#: better this passage fits than an arbitrary one: that is what a threshold can test.
+DENSE_SCALE = 0.12
+BACKGROUND_SAMPLE = 1024
+#: Method "weighted-abs": fixed bounds instead of the background.
 DENSE_FLOOR = 0.70
 DENSE_CEIL = 0.95
-#: BM25 score at which the lexical side counts half.
+#: BM25 score at which the lexical side counts half (saturation s / (s + k)).
 LEXICAL_HALF = 8.0
-FUSION_METHODS = ("weighted", "rrf", "minmax")
+FUSION_METHODS = ("weighted", "weighted-abs", "rrf", "minmax")
 RRF_K = 60
 FILTER_FIELDS = {"type": "page_type", "theme": "themes", "law": "laws"}
 MODES = ("fused", "dense", "lexical")
@@ -93,6 +99,11 @@ class Searcher:
         self.weight = float(settings.fusion_weight)
         self.max_query_chars = int(settings.max_query_chars)
         self.method = method
+        self.dense_scale = DENSE_SCALE
+        self.lexical_half = LEXICAL_HALF
+        step = max(1, index.dense.ntotal // BACKGROUND_SAMPLE)
+        sample = np.arange(0, index.dense.ntotal, step, dtype=np.int64)[:BACKGROUND_SAMPLE]
+        self._background = index.dense.index.reconstruct_batch(sample) if len(sample) else None
         self.facets = {key: self._values(field) for key, field in FILTER_FIELDS.items()}
 
     def _values(self, field: str) -> dict[str, np.ndarray]:
@@ -166,16 +177,27 @@ class Searcher:
             extra = dict(zip(rest.tolist(), self.index.dense.scores_for(vector, rest).tolist()))
             dense = np.asarray([known.get(i, extra.get(i, 0.0)) for i in ids.tolist()], np.float32)
         lexical = lexical_all[ids]
-        fused = self.fuse(dense, lexical, mode)
+        fused = self.fuse(dense, lexical, mode, self.background(vector) if vector is not None else 0.0)
         order = np.lexsort((ids, -fused))
         passages = self.index.passages
         return [Hit(passages[ids[j]], float(fused[j]), float(dense[j]), float(lexical[j])) for j in order]
 
-    def fuse(self, dense: np.ndarray, lexical: np.ndarray, mode: str = "fused") -> np.ndarray:
-        d = np.clip((dense - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0.0, 1.0)
-        lex = lexical / (lexical + LEXICAL_HALF)
+    def background(self, vector: np.ndarray) -> float:
+        """Median cosine of the question with a fixed sample of passages."""
+        if self._background is None:
+            return 0.0
+        return float(np.median(self._background @ vector))
+
+    def fuse(self, dense: np.ndarray, lexical: np.ndarray, mode: str = "fused",
+             background: float = 0.0) -> np.ndarray:
+        """Fused scores in [0, 1] (RRF: its own scale) for candidates of one question."""
+        if self.method == "weighted-abs":
+            d = np.clip((dense - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0.0, 1.0)
+        else:
+            d = np.clip((dense - background) / self.dense_scale, 0.0, 1.0)
+        lex = lexical / (lexical + self.lexical_half)
         if mode == "dense":
-            return d
+            return d if self.method != "minmax" else _minmax(dense)
         if mode == "lexical":
             return lex
         if self.method == "rrf":

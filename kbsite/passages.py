@@ -119,9 +119,18 @@ def extract_passages(doctree: nodes.document, docname: str, page: dict[str, Any]
                 "section_path": path,
                 "text": text,
             })
-        for glossary in section.findall(addnodes.glossary):
+        for glossary in _own_glossaries(section):
             passages.extend(_glossary_passages(glossary, docname, page_uri, path, base))
     return passages
+
+
+def _own_glossaries(section: nodes.Element) -> Iterator[nodes.Element]:
+    """Glossaries in ``section`` itself, not in its subsections (those yield their own)."""
+    for child in section.children:
+        if isinstance(child, addnodes.glossary):
+            yield child
+        elif not isinstance(child, nodes.section) and isinstance(child, nodes.Element):
+            yield from _own_glossaries(child)
 
 
 def _glossary_passages(glossary: nodes.Element, docname: str, page_uri: str, path: list[str],

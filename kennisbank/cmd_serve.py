@@ -8,6 +8,7 @@ stays up and a later `kb build` is picked up without a restart.
 from __future__ import annotations
 
 import logging
+import signal
 
 import click
 
@@ -45,12 +46,8 @@ def serve(settings: Settings, host: str | None, port: int | None, threads: int |
 
     settings = settings.replace(host=host, port=port, threads=threads)
     _configure_logging()
-    app = create_app(settings)
-    service = app.extensions["search"]
-    if service.current() is None:
-        click.echo(f"Let op: zoeken werkt nog niet: {service.error}", err=True)
-    click.echo(f"Kennisbank op http://{settings.host}:{settings.port}/ (stoppen: Ctrl+C)", err=True)
-    waitress.serve(
+    app = create_app(settings)  # loads index and embedder once; a missing index is logged, not fatal
+    server = waitress.create_server(
         app,
         host=settings.host,
         port=settings.port,
@@ -63,3 +60,14 @@ def serve(settings: Settings, host: str | None, port: int | None, threads: int |
         clear_untrusted_proxy_headers=True,
         expose_tracebacks=False,
     )
+    click.echo(f"Kennisbank op http://{settings.host}:{server.effective_port}/ "
+               f"({settings.threads} threads; stoppen: Ctrl+C)", err=True)
+    signal.signal(signal.SIGTERM, _exit_quietly)  # service managers stop us with SIGTERM
+    try:
+        server.run()
+    finally:
+        server.close()
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)

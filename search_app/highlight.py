@@ -103,32 +103,37 @@ def make_snippet(text: str, question_stems: frozenset[str], matcher: StemMatcher
     char_start = 0 if start == 0 else tokens[start].start()
     char_end = len(text) if end == len(tokens) else tokens[end - 1].end()
 
-    plain_parts: list[str] = []
-    html_parts: list[str] = []
-    if start > 0:
-        plain_parts.append(ELLIPSIS + " ")
-        html_parts.append(ELLIPSIS + " ")
+    # Build the plain text first, remembering where the marked words are in it; then
+    # escape the pieces between and inside the marks (few escape calls, not one per word).
+    parts: list[str] = [ELLIPSIS + " "] if start > 0 else []
+    length = len(parts[0]) if parts else 0
+    spans: list[tuple[int, int]] = []
     cursor = char_start
-    count = 0
     for i in range(start, end):
         tok = tokens[i]
-        gap = _SPACES.sub(" ", text[cursor:tok.start()])
-        if i == start and start == 0:
-            gap = gap.lstrip()
-        plain_parts.append(gap)
-        html_parts.append(str(escape(gap)))
+        gap = text[cursor:tok.start()]
+        if i == 0:
+            gap = _SPACES.sub(" ", gap).lstrip()
+        elif gap != " ":
+            gap = _SPACES.sub(" ", gap)
         word = tok.group()
-        plain_parts.append(word)
+        parts.append(gap)
+        parts.append(word)
+        length += len(gap)
         if marked[i]:
-            html_parts.append(f"<mark>{escape(word)}</mark>")
-            count += 1
-        else:
-            html_parts.append(str(escape(word)))
+            spans.append((length, length + len(word)))
+        length += len(word)
         cursor = tok.end()
-    tail = _SPACES.sub(" ", text[cursor:char_end]).rstrip()
-    plain_parts.append(tail)
-    html_parts.append(str(escape(tail)))
+    parts.append(_SPACES.sub(" ", text[cursor:char_end]).rstrip())
     if end < len(tokens):
-        plain_parts.append(" " + ELLIPSIS)
-        html_parts.append(" " + ELLIPSIS)
-    return Snippet("".join(plain_parts), Markup("".join(html_parts)), count)
+        parts.append(" " + ELLIPSIS)
+    plain = "".join(parts)
+
+    html_parts: list[str] = []
+    prev = 0
+    for s_start, s_end in spans:
+        html_parts.append(str(escape(plain[prev:s_start])))
+        html_parts.append(f"<mark>{escape(plain[s_start:s_end])}</mark>")
+        prev = s_end
+    html_parts.append(str(escape(plain[prev:])))
+    return Snippet(plain, Markup("".join(html_parts)), len(spans))

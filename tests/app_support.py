@@ -2,20 +2,15 @@
 
 Most app tests need neither a model nor a built index: `FakeSearcher` scores the fixture
 passages (tests/fixtures/site/passages.jsonl) by the share of the question's stems they
-contain, deterministically, so thresholds and rankings can be asserted exactly. The
-integration fixtures (`real_app`) build a real index with the indexer and its fake
-embedder. Test modules import what they use from here (``from tests.app_support import``).
+contain, deterministically, so thresholds and rankings can be asserted exactly.
+Integration tests build a real index with the indexer (`build_real_index`); the ``serve``
+and ``browser`` tests start `kb serve` over one (`served_kb`). Test modules import what they use from here (``from tests.app_support import``).
 """
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +22,7 @@ from indexer.search import Hit
 from indexer.textproc import stem_tokens
 from kennisbank.errors import BadQuery
 from kennisbank.settings import Settings, load_settings
+from tests.serve_process import RunningServer, start_kb_serve, stop_server
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -121,69 +117,6 @@ def build_real_index(tmp_path: Path, embedder: str = "fake", **overrides: Any) -
     settings = isolated_settings(tmp_path, site_dir=str(site), embedder=embedder, **overrides)
     build_index(settings, progress=False)
     return settings
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def kb_command() -> list[str]:
-    """The `kb` console script of this venv, or the same entry point through Python."""
-    script = Path(sys.executable).with_name("kb")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from kennisbank.cli import main; main()"]
-
-
-@dataclass
-class RunningServer:
-    url: str
-    process: subprocess.Popen
-    log_path: Path
-
-    def output(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-
-def start_kb_serve(settings: Settings, log_path: Path, timeout: float = 90.0) -> RunningServer:
-    """Start `kb serve` on a free port with ``settings`` (as KB_* variables); wait for /healthz."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-    env.update({"KB_SITE_DIR": settings.site_dir, "KB_INDEX_DIR": settings.index_dir,
-                "KB_CACHE_DIR": settings.cache_dir, "KB_EMBEDDER": settings.embedder,
-                "KB_ANSWER_THRESHOLD": str(settings.answer_threshold),
-                "KB_CONFIG": str(log_path.parent / "geen-kb.toml"),
-                "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS", "2")})
-    log_file = log_path.open("wb")
-    process = subprocess.Popen([*kb_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               cwd=log_path.parent, env=env, stdout=log_file,
-                               stderr=subprocess.STDOUT)
-    log_file.close()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"kb serve stopte meteen:\n{log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return RunningServer(url, process, log_path)
-        except OSError:
-            time.sleep(0.2)
-    stop_server(process)
-    raise RuntimeError(f"kb serve antwoordde niet binnen {timeout} s:\n{log_path.read_text()}")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -151,3 +151,10 @@ def test_reference_text_in_passages_is_the_target_title(built):
     hoe = next(p for p in passages if p["anchor"] == "regierol-wijkteam-hoe")
     assert "het dilemma en De vraag." in hoe["text"]  # the section title, not the label
     assert "rollen-onduidelijk" not in hoe["text"]
+
+
+def test_glossary_in_a_subsection_yields_each_term_once(built):
+    passages = [json.loads(x) for x in (Path(built.outdir) / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
+    anchors = [p["anchor"] for p in passages if p["page_type"] == "begrippen"]
+    assert anchors.count("term-opschalen") == 1
+    assert anchors.count("term-regie") == 1

@@ -1,0 +1,259 @@
+"""Latency and throughput of the search API over HTTP, as people get it from `kb serve`.
+
+Starts `kb serve` on a free loopback port (or uses ``--url``), warms it up with every
+question once, then asks the dev questions (/work/shared/eval/dev-questions.tsv) in
+rounds at 1 and 8 concurrent clients, each client on its own keep-alive connection.
+Prints p50/p99 latency, throughput and errors per level; with ``--write-docs`` it also
+replaces the section "Zoek-API over HTTP" of docs/benchmarks.md. Bounded: at most
+``--rounds`` passes over the questions and ``--max-seconds`` per level. Exit status 1 when
+any request failed (the target is zero errors).
+
+    .venv/bin/python benchmarks/bench_http.py                      # _build/html + _build/index
+    .venv/bin/python benchmarks/bench_http.py --site-dir X --index-dir Y --write-docs
+    .venv/bin/python benchmarks/bench_http.py --url http://127.0.0.1:8000
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import http.client
+import json
+import os
+import platform
+import re
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+DEFAULT_QUESTIONS = REPO.parent / "shared" / "eval" / "dev-questions.tsv"
+DOCS = REPO / "docs" / "benchmarks.md"
+SECTION_TITLE = "Zoek-API over HTTP"
+SECTION_LABEL = "(benchmarks-zoek-api-http)="
+TARGETS_MS = {"p50": 20.0, "p99": 40.0}  # at one client (issue 5)
+
+
+@dataclass
+class LevelResult:
+    clients: int
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies_ms) + len(self.errors)
+
+    def percentile(self, p: float) -> float:
+        """Nearest-rank percentile (p in 0..100) of the successful requests."""
+        values = sorted(self.latencies_ms)
+        if not values:
+            return float("nan")
+        rank = max(1, int(round(p / 100 * len(values) + 0.4999)))
+        return values[min(rank, len(values)) - 1]
+
+    @property
+    def throughput(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def read_questions(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return [row["question"] for row in csv.DictReader(f, delimiter="\t") if row.get("question")]
+
+
+class Client:
+    """One keep-alive HTTP connection; reconnects if the server closed it."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        for attempt in (1, 2):
+            try:
+                self.conn.request("GET", path)
+                response = self.conn.getresponse()
+                return response.status, response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def search_path(question: str) -> str:
+    return "/api/search?" + urlencode({"q": question})
+
+
+def run_level(url: str, paths: list[str], clients: int, rounds: int, max_seconds: float) -> LevelResult:
+    result = LevelResult(clients)
+    work = [p for _ in range(rounds) for p in paths]
+    lock = threading.Lock()
+    next_index = 0
+    deadline = time.monotonic() + max_seconds
+
+    def worker() -> None:
+        nonlocal next_index
+        client = Client(url)
+        try:
+            while time.monotonic() < deadline:
+                with lock:
+                    if next_index >= len(work):
+                        return
+                    path = work[next_index]
+                    next_index += 1
+                started = time.perf_counter()
+                try:
+                    status, body = client.get(path)
+                    elapsed = (time.perf_counter() - started) * 1000
+                    if status == 200 and json.loads(body):
+                        with lock:
+                            result.latencies_ms.append(elapsed)
+                    else:
+                        with lock:
+                            result.errors.append(f"HTTP {status}")
+                except Exception as exc:  # counted, reported, never hidden
+                    with lock:
+                        result.errors.append(type(exc).__name__)
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def start_server(args: argparse.Namespace):
+    from kennisbank.settings import load_settings
+    from tests.serve_process import start_kb_serve
+
+    overrides = {"site_dir": args.site_dir, "index_dir": args.index_dir, "cache_dir": args.cache_dir,
+                 "embedder": args.embedder, "threads": args.threads}
+    settings = load_settings(overrides=overrides)
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-http-"))
+    return start_kb_serve(settings, log_dir / "kb-serve.log", threads=settings.threads)
+
+
+def format_report(levels: list[LevelResult], floor: LevelResult, health: dict, questions: int,
+                  server_threads: str, load: tuple[float, float, float]) -> str:
+    cpu = os.cpu_count()
+    lines = [
+        f"Gemeten op {date.today().isoformat()} met `benchmarks/bench_http.py`: `kb serve` (waitress, "
+        f"{server_threads} threads) op 127.0.0.1, {cpu} CPU-kernen (belasting vooraf: "
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}), Python {platform.python_version()}. "
+        f"Index: {health.get('passages', '?')} passages, embedder `{(health.get('embedder') or {}).get('id', '?')}`. "
+        f"Vragen: de {questions} dev-vragen (`dev-questions.tsv`), elke client een eigen keep-alive-verbinding, "
+        "na één opwarmronde.",
+        "",
+        "| clients | verzoeken | fouten | p50 (ms) | p99 (ms) | doorvoer (verzoeken/s) |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for level in levels:
+        lines.append(f"| {level.clients} | {level.requests} | {len(level.errors)} | "
+                     f"{level.percentile(50):.1f} | {level.percentile(99):.1f} | {level.throughput:.1f} |")
+    lines += ["", f"Ter vergelijking `/healthz` (HTTP, Flask en waitress zonder zoeken), één client: "
+              f"p50 {floor.percentile(50):.1f} ms, p99 {floor.percentile(99):.1f} ms."]
+    one = next((lv for lv in levels if lv.clients == 1), None)
+    if one is not None:
+        ok = one.percentile(50) <= TARGETS_MS["p50"] and one.percentile(99) <= TARGETS_MS["p99"]
+        lines += ["", f"Doel bij één client: p50 ≤ {TARGETS_MS['p50']:.0f} ms en p99 ≤ {TARGETS_MS['p99']:.0f} ms: "
+                  + ("**gehaald**." if ok else "**niet gehaald**.")]
+    return "\n".join(lines)
+
+
+def write_section(report: str, docs: Path = DOCS) -> None:
+    """Replace (or append) the section SECTION_TITLE in docs/benchmarks.md, leaving the rest alone."""
+    text = docs.read_text(encoding="utf-8") if docs.exists() else "(benchmarks)=\n# Benchmarks\n"
+    block = f"{SECTION_LABEL}\n## {SECTION_TITLE}\n\n{report}\n"
+    pattern = re.compile(rf"(?:{re.escape(SECTION_LABEL)}\n)?## {re.escape(SECTION_TITLE)}\n.*?(?=\n(?:\([^)\n]+\)=\n)?## |\Z)",
+                         re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _m: block.rstrip("\n"), text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    docs.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="een draaiende kb serve gebruiken in plaats van er een te starten")
+    parser.add_argument("--site-dir", default=None)
+    parser.add_argument("--index-dir", default=None)
+    parser.add_argument("--cache-dir", default=None)
+    parser.add_argument("--embedder", default=None)
+    parser.add_argument("--threads", type=int, default=None, help="workerthreads van kb serve")
+    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--concurrency", default="1,8", help="aantallen gelijktijdige clients, komma-gescheiden")
+    parser.add_argument("--rounds", type=int, default=3, help="rondes over alle vragen per niveau")
+    parser.add_argument("--max-seconds", type=float, default=60.0, help="tijdslimiet per niveau")
+    parser.add_argument("--write-docs", action="store_true", help=f"schrijf de uitkomst in {DOCS.relative_to(REPO)}")
+    args = parser.parse_args(argv)
+
+    questions = read_questions(args.questions)
+    server = None
+    if args.url:
+        url = args.url.rstrip("/")
+        server_threads = "?"
+    else:
+        server = start_server(args)
+        url = server.url
+        server_threads = str(server.threads)
+    try:
+        warm = Client(url)
+        status, body = warm.get("/healthz")
+        if status != 200:
+            print(f"Server niet gezond: {status} {body[:200]!r}", file=sys.stderr)
+            return 1
+        health = json.loads(body)
+        load = os.getloadavg()
+        paths = [search_path(q) for q in questions]
+        for path in paths:
+            warm.get(path)
+        warm.close()
+        floor = run_level(url, ["/healthz"] * 50, 1, 1, args.max_seconds)
+        levels = []
+        for clients in [int(c) for c in args.concurrency.split(",") if c.strip()]:
+            level = run_level(url, paths, clients, args.rounds, args.max_seconds)
+            levels.append(level)
+            print(f"{clients} client(s): {level.requests} verzoeken, {len(level.errors)} fouten, "
+                  f"p50 {level.percentile(50):.1f} ms, p99 {level.percentile(99):.1f} ms, "
+                  f"{level.throughput:.1f} verzoeken/s")
+    finally:
+        if server is not None:
+            from tests.serve_process import stop_server
+            stop_server(server.process)
+    report = format_report(levels, floor, health, len(questions), server_threads, load)
+    print()
+    print(report)
+    if args.write_docs:
+        write_section(report)
+        print(f"\nGeschreven naar {DOCS}")
+    errors = sum(len(level.errors) for level in [floor, *levels])
+    if errors:
+        print(f"\n{errors} fouten: het doel is nul.", file=sys.stderr)
+        for level in [floor, *levels]:
+            for e in sorted(set(level.errors)):
+                print(f"  {level.clients} client(s): {e} ×{level.errors.count(e)}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""The HTTP benchmark's bookkeeping: percentiles and its own section of docs/benchmarks.md."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from tests.app_support import REPO
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("bench_http", REPO / "benchmarks" / "bench_http.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_http"] = module  # dataclasses look their module up while being defined
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_nearest_rank_percentiles():
+    bench = load_bench()
+    level = bench.LevelResult(1, latencies_ms=[float(i) for i in range(1, 101)])
+    assert level.percentile(50) == 50.0 and level.percentile(99) == 99.0 and level.percentile(100) == 100.0
+    assert bench.LevelResult(1, latencies_ms=[7.0]).percentile(99) == 7.0
+
+
+def test_section_is_replaced_and_other_sections_are_kept(tmp_path: Path):
+    bench = load_bench()
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text("(benchmarks)=\n# Benchmarks\n\n(benchmarks-index)=\n## Index\n\nIndexcijfers.\n",
+                    encoding="utf-8")
+    bench.write_section("Eerste meting.", docs)
+    bench.write_section("Tweede meting.", docs)
+    text = docs.read_text(encoding="utf-8")
+    assert text.count("## Zoek-API over HTTP") == 1 and text.count("(benchmarks-zoek-api-http)=") == 1
+    assert "Tweede meting." in text and "Eerste meting." not in text
+    assert "## Index\n\nIndexcijfers." in text
+    # a section written by someone else after ours survives a rewrite
+    docs.write_text(text + "\n(benchmarks-later)=\n## Later\n\nAnders.\n", encoding="utf-8")
+    bench.write_section("Derde meting.", docs)
+    text = docs.read_text(encoding="utf-8")
+    assert "Derde meting." in text and "## Later\n\nAnders." in text and "Tweede" not in text
+    assert "(benchmarks-later)=\n## Later" in text
