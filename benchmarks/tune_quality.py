@@ -35,14 +35,24 @@ EMBED_TEXTS = {
 }
 
 
-def embed(embedder, texts, cache_dir):
+def embed(embedder, texts, cache_dir, shared_dir=None):
+    """Vectors from the variant's own cache (or a shared one), embedding only what is missing."""
     cache = EmbeddingCache(cache_dir, embedder.describe())
     keys = [text_key(embedder.passage_prefix + t) for t in texts]
     vectors, missing = cache.lookup(keys)
+    if missing and shared_dir:
+        shared, still = EmbeddingCache(shared_dir, embedder.describe()).lookup([keys[i] for i in missing])
+        vectors[missing] = shared
+        missing = [missing[j] for j in still]
     if missing:
         vectors[missing] = embedder.embed_passages([texts[i] for i in missing], progress=True)
-        cache.save(keys, vectors)
+    cache.save(keys, vectors)
     return vectors
+
+
+def top_score(searcher, question, mode):
+    hits = searcher.search(question, 1, mode=mode)
+    return hits[0].score if hits else 0.0
 
 
 class QueryCache:
@@ -73,7 +83,7 @@ def main() -> None:
     passages, _ = read_passages(Path(args.passages))
     sets = {Path(q).name: load_questions(q) for q in args.questions}
     embedder = QueryCache(get_embedder(settings))
-    vectors = {name: embed(embedder.embedder, [f(p) for p in passages], Path(args.cache_dir) / name)
+    vectors = {name: embed(embedder.embedder, [f(p) for p in passages], Path(args.cache_dir) / name, args.cache_dir)
                for name, f in EMBED_TEXTS.items()}
     rows = []
 
@@ -92,10 +102,10 @@ def main() -> None:
             a = report["all"]
             en = report["by_lang"].get("en", {}).get("top5", float("nan"))
             cells.append(f"{a['top1']:.3f} | {a['top5']:.3f} | {a['mrr10']:.3f} | {en:.2f}")
-            tops += [searcher.search(q.question, 1, mode=mode)[0].score for q in qs]
+            tops += [top_score(searcher, q.question, mode) for q in qs]
         if off_topic:
             threshold = min(tops)
-            off = [searcher.search(q.question, 1, mode=mode)[0].score for q in off_topic]
+            off = [top_score(searcher, q.question, mode) for q in off_topic]
             cells.append(f"{sum(o < threshold for o in off)}/{len(off)} (t={threshold:.3f})")
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
         print(rows[-1], flush=True)
@@ -134,16 +144,23 @@ def main() -> None:
     run("lexical only: chosen, BM25 over text without heading", only_text_lex, "heading+text", "lexical")
     for name in EMBED_TEXTS:
         run(f"dense only: embed {name}", best_lex, name, "dense")
-    for w in (0.4, 0.5, 0.6, 0.7, 0.8):
-        run(f"fused weighted (background), w={w}", best_lex, "heading+text", "fused", "weighted", w)
+    run("fused weighted, w=0.5, no English expansion", best_lex, "heading+text", "fused",
+        "weighted", 0.5, expand_english=False)
+    run("fused weighted, w=0.5, English expansion for dense too", best_lex, "heading+text",
+        "fused", "weighted", 0.5, expand_english_dense=True)
+    run("lexical only: chosen, no English expansion", best_lex, "heading+text", "lexical",
+        expand_english=False)
+    for w in (0.3, 0.4, 0.5, 0.6, 0.7):
+        run(f"fused weighted (fixed bounds 0.70-0.95), w={w}", best_lex, "heading+text", "fused", "weighted", w)
+    for w in (0.4, 0.5, 0.6):
+        run(f"fused weighted (question background), w={w}", best_lex, "heading+text", "fused",
+            "weighted-background", w)
     for scale in (0.08, 0.16):
-        run(f"fused weighted (background), w=0.6, scale={scale}", best_lex, "heading+text", "fused",
-            "weighted", 0.6, dense_scale=scale)
+        run(f"fused weighted (question background), w=0.6, scale={scale}", best_lex, "heading+text", "fused",
+            "weighted-background", 0.6, dense_scale=scale)
     for half in (4.0, 16.0):
-        run(f"fused weighted (background), w=0.6, BM25 half={half}", best_lex, "heading+text", "fused",
-            "weighted", 0.6, lexical_half=half)
-    for w in (0.4, 0.5, 0.6, 0.7):
-        run(f"fused weighted (fixed bounds 0.70-0.95), w={w}", best_lex, "heading+text", "fused", "weighted-abs", w)
+        run(f"fused weighted, w=0.5, BM25 half={half}", best_lex, "heading+text", "fused",
+            "weighted", 0.5, lexical_half=half)
     for w in (0.3, 0.5, 0.7):
         run(f"fused weighted (min-max), w={w}", best_lex, "heading+text", "fused", "minmax", w)
     run("fused RRF (k=60)", best_lex, "heading+text", "fused", "rrf")

@@ -6,7 +6,7 @@ The app and `kb ask` both call `Searcher.search` and turn hits into JSON with
 Fusion: candidates are the best passages of either side; each side's score is mapped to
 [0, 1] and the fused score is ``w · dense + (1 - w) · lexical`` with
 ``w = settings.fusion_weight``. The mapping does not depend on the other candidates
-(cosine above the question's own background, BM25 saturated as s / (s + k)), so a
+(cosine stretched between fixed bounds, BM25 saturated as s / (s + k)), so a
 question about something the knowledge base does not hold gets a low score and
 ``settings.answer_threshold`` can refuse it. Method and weight were chosen by
 measurement on the dev questions (docs/quality.md).
@@ -21,24 +21,26 @@ from kennisbank.errors import BadQuery
 from kennisbank.settings import Settings
 
 from .embedders import Embedder
+from .english import dutch_terms
 from .store import LoadedIndex, check_embedder
 
 #: How many passages each side proposes before fusion.
 CANDIDATES = 100
-#: Dense side, method "weighted": the cosine minus the question's background (the median
-#: cosine of the question with a fixed sample of passages), divided by DENSE_SCALE. The
-#: background removes what every passage shares with the question (e5 puts all Dutch text
-#: at cosine 0.75-0.85, English questions lower still), so what is left says how much
-#: better this passage fits than an arbitrary one: that is what a threshold can test.
-DENSE_SCALE = 0.12
-BACKGROUND_SAMPLE = 1024
-#: Method "weighted-abs": fixed bounds instead of the background.
+#: Dense side, method "weighted": the cosine stretched from [DENSE_FLOOR, DENSE_CEIL] to
+#: [0, 1]; e5 puts a question and any Dutch passage at 0.75-0.85, a passage that answers
+#: at 0.85-0.95. Fixed bounds keep the score comparable across questions (for the threshold).
 DENSE_FLOOR = 0.70
 DENSE_CEIL = 0.95
+#: Method "weighted-background" (measured, not chosen): the cosine minus the question's
+#: background (median cosine with a fixed sample of passages), divided by DENSE_SCALE.
+DENSE_SCALE = 0.12
+BACKGROUND_SAMPLE = 1024
 #: BM25 score at which the lexical side counts half (saturation s / (s + k)).
 LEXICAL_HALF = 8.0
-FUSION_METHODS = ("weighted", "weighted-abs", "rrf", "minmax")
+FUSION_METHODS = ("weighted", "weighted-background", "rrf", "minmax")
 RRF_K = 60
+#: Add Dutch domain words to English questions for BM25 (indexer.english; measured).
+EXPAND_ENGLISH = True
 FILTER_FIELDS = {"type": "page_type", "theme": "themes", "law": "laws"}
 MODES = ("fused", "dense", "lexical")
 
@@ -101,15 +103,21 @@ class Searcher:
         self.method = method
         self.dense_scale = DENSE_SCALE
         self.lexical_half = LEXICAL_HALF
-        step = max(1, index.dense.ntotal // BACKGROUND_SAMPLE)
-        sample = np.arange(0, index.dense.ntotal, step, dtype=np.int64)[:BACKGROUND_SAMPLE]
-        self._background = index.dense.index.reconstruct_batch(sample) if len(sample) else None
+        self.expand_english = EXPAND_ENGLISH
+        self.expand_english_dense = False
+        self._background = None
+        if method == "weighted-background":
+            step = max(1, index.dense.ntotal // BACKGROUND_SAMPLE)
+            sample = np.arange(0, index.dense.ntotal, step, dtype=np.int64)[:BACKGROUND_SAMPLE]
+            self._background = index.dense.index.reconstruct_batch(sample)
         self.facets = {key: self._values(field) for key, field in FILTER_FIELDS.items()}
 
     def _values(self, field: str) -> dict[str, np.ndarray]:
+        passages = self.index.passages
+        page = getattr(passages, "page", None)  # PassageStore: no need to decode the texts
         ids: dict[str, list[int]] = {}
-        for i, passage in enumerate(self.index.passages):
-            value = passage.get(field)
+        for i in range(len(passages)):
+            value = (page(i) if page and field in page(i) else passages[i]).get(field)
             for v in value if isinstance(value, list) else [value]:
                 if v:
                     ids.setdefault(v, []).append(i)
@@ -140,24 +148,39 @@ class Searcher:
     def search(self, query: str, k: int = 5, filters: dict[str, list[str]] | None = None,
                mode: str = "fused") -> list[Hit]:
         """The ``k`` best passages for ``query``; ``mode`` "dense"/"lexical" for baselines."""
-        return self.search_all(query, filters, mode)[: max(0, int(k))]
+        return self._search(query, filters, mode, max(0, int(k)))
 
     def search_all(self, query: str, filters: dict[str, list[str]] | None = None,
                    mode: str = "fused") -> list[Hit]:
         """Every candidate passage (both sides' best), best first; for facet counts."""
+        return self._search(query, filters, mode, None)
+
+    def _search(self, query: str, filters: dict[str, list[str]] | None, mode: str,
+                limit: int | None) -> list[Hit]:
         query = self.check_query(query)
         allowed = self.allowed_ids(filters)
-        vector = self.embedder.embed_queries([query])[0] if mode != "lexical" else None
-        return self.rank(query, vector, allowed, mode)
+        if limit == 0:
+            return []
+        if mode == "lexical":
+            vector = None
+        elif self.expand_english_dense and dutch_terms(query):
+            vector = self.embedder.embed_queries([f"{query} ({dutch_terms(query)})"])[0]
+        else:
+            vector = self.embedder.embed_queries([query])[0]
+        return self.rank(query, vector, allowed, mode, limit)
 
     def rank(self, query: str, vector: np.ndarray | None, allowed: np.ndarray | None = None,
-             mode: str = "fused") -> list[Hit]:
-        """Retrieval proper, for a question already checked and embedded (benchmarks time this)."""
+             mode: str = "fused", limit: int | None = None) -> list[Hit]:
+        """Retrieval proper, for a question already checked and embedded (benchmarks time this).
+
+        Only the first ``limit`` hits get their passage decoded.
+        """
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
         if allowed is not None and len(allowed) == 0:
             return []
-        lexical_all = self.index.lexical.scores(query)
+        lexical_all = self.index.lexical.scores(
+            f"{query} {dutch_terms(query)}" if self.expand_english else query)
         if allowed is not None:
             mask = np.zeros(len(lexical_all), dtype=bool)
             mask[allowed] = True
@@ -178,7 +201,7 @@ class Searcher:
             dense = np.asarray([known.get(i, extra.get(i, 0.0)) for i in ids.tolist()], np.float32)
         lexical = lexical_all[ids]
         fused = self.fuse(dense, lexical, mode, self.background(vector) if vector is not None else 0.0)
-        order = np.lexsort((ids, -fused))
+        order = np.lexsort((ids, -fused))[:limit]
         passages = self.index.passages
         return [Hit(passages[ids[j]], float(fused[j]), float(dense[j]), float(lexical[j])) for j in order]
 
@@ -191,10 +214,10 @@ class Searcher:
     def fuse(self, dense: np.ndarray, lexical: np.ndarray, mode: str = "fused",
              background: float = 0.0) -> np.ndarray:
         """Fused scores in [0, 1] (RRF: its own scale) for candidates of one question."""
-        if self.method == "weighted-abs":
-            d = np.clip((dense - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0.0, 1.0)
-        else:
+        if self.method == "weighted-background":
             d = np.clip((dense - background) / self.dense_scale, 0.0, 1.0)
+        else:
+            d = np.clip((dense - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0.0, 1.0)
         lex = lexical / (lexical + self.lexical_half)
         if mode == "dense":
             return d if self.method != "minmax" else _minmax(dense)

@@ -67,7 +67,7 @@ def stem_tokens(text: str, lexicon: frozenset[str] | None = None) -> list[str]:
             continue
         out.append(stem(word))
         if lexicon is not None and len(word) >= _MIN_COMPOUND:
-            parts = split_compound(word, lexicon)
+            parts = _split_cached(word, lexicon)
             if parts:
                 out.extend(stem(p) for p in parts)
     return out
@@ -79,6 +79,11 @@ def split_compound(word: str, lexicon: frozenset[str]) -> list[str] | None:
     >>> split_compound("wijkteammedewerker", frozenset({"wijkteam", "medewerker"}))
     ['wijkteam', 'medewerker']
     """
+    return _split_cached(word, lexicon)
+
+
+@lru_cache(maxsize=200_000)
+def _split_cached(word: str, lexicon: frozenset[str]) -> list[str] | None:
     return _split(word, lexicon, depth=0)
 
 

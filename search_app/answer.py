@@ -23,6 +23,7 @@ ANSWER_RESULTS = 3  # sentences come from at most this many top results
 MAX_PER_RESULT = 2
 MIN_WORDS = 5
 MAX_WORDS = 70
+NEAR_DUPLICATE = 0.5  # share of shared stems (Jaccard) above which a sentence repeats another
 
 # Abbreviations after which a full stop does not end a sentence (lower case, without the
 # final dot): Dutch ones common in policy texts, plus initials (handled separately).
@@ -32,6 +33,7 @@ _ABBREVIATIONS = frozenset(
 )
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-ZÀ-Ý0-9])")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_LIST_MARKER = re.compile(r"^(?:[•·*–-]|\d{1,2}[.)])\s+")  # a list item's bullet is layout, not text
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def split_sentences(text: str) -> list[str]:
     """Sentences of a passage; paragraph and line breaks always end a sentence."""
     sentences: list[str] = []
     for block in re.split(r"\n\s*\n|\n", text):
-        block = " ".join(block.split())
+        block = _LIST_MARKER.sub("", " ".join(block.split()))
         start = 0
         for match in _SENTENCE_END.finditer(block):
             before = block[start:match.start()].rsplit(" ", 1)[-1].lower()
@@ -66,52 +68,54 @@ def _usable(sentence: str) -> bool:
     return MIN_WORDS <= n <= MAX_WORDS and sentence[-1] in ".!?…)\"”’'"
 
 
-def _overlap(sentence: str, question_stems: frozenset[str], matcher: StemMatcher) -> int:
-    found: set[str] = set()
-    for word in _WORD.findall(sentence):
-        found |= matcher.word_stems(word) & question_stems
-    return len(found)
+def _stems(sentence: str, matcher: StemMatcher) -> frozenset[str]:
+    return frozenset().union(*(matcher.word_stems(w) for w in _WORD.findall(sentence)))
+
+
+def _repeats(stems: frozenset[str], chosen: list[frozenset[str]]) -> bool:
+    """True when a sentence says nearly the same as one already chosen (passages overlap)."""
+    return any(len(stems & other) >= NEAR_DUPLICATE * len(stems | other) for other in chosen)
 
 
 def compose_answer(passages: Sequence[dict[str, Any]], question_stems: frozenset[str],
                    matcher: StemMatcher) -> list[Sentence]:
     """Two to four verbatim sentences from ``passages`` (the ranked results to cite)."""
-    candidates: list[tuple[float, Sentence]] = []
+    candidates: list[tuple[float, Sentence, frozenset[str]]] = []
+    openings: list[tuple[Sentence, frozenset[str]]] = []
     for rank, passage in enumerate(passages[:ANSWER_RESULTS], start=1):
         for pos, text in enumerate(split_sentences(passage.get("text", ""))):
             if not _usable(text):
                 continue
-            overlap = _overlap(text, question_stems, matcher)
-            if overlap == 0:
-                continue
-            score = overlap / max(1, len(question_stems)) - 0.12 * (rank - 1) - 0.02 * pos
-            candidates.append((score, Sentence(text, rank, pos)))
+            stems = _stems(text, matcher)
+            openings.append((Sentence(text, rank, pos), stems))
+            overlap = len(stems & question_stems)
+            if overlap:
+                score = overlap / max(1, len(question_stems)) - 0.12 * (rank - 1) - 0.02 * pos
+                candidates.append((score, Sentence(text, rank, pos), stems))
     candidates.sort(key=lambda c: -c[0])
 
     chosen: list[Sentence] = []
-    seen: set[str] = set()
+    chosen_stems: list[frozenset[str]] = []
     per_result: dict[int, int] = {}
     best = candidates[0][0] if candidates else 0.0
-    for score, sentence in candidates:
+    for score, sentence, stems in candidates:
         if len(chosen) >= MAX_SENTENCES:
             break
         if len(chosen) >= MIN_SENTENCES and score < 0.5 * best:
             break
-        if sentence.text in seen or per_result.get(sentence.result, 0) >= MAX_PER_RESULT:
+        if per_result.get(sentence.result, 0) >= MAX_PER_RESULT or _repeats(stems, chosen_stems):
             continue
         chosen.append(sentence)
-        seen.add(sentence.text)
+        chosen_stems.append(stems)
         per_result[sentence.result] = per_result.get(sentence.result, 0) + 1
 
-    # Too few matching sentences: complete with the opening sentences of the best passages.
-    for rank, passage in enumerate(passages[:ANSWER_RESULTS], start=1):
+    # Too few matching sentences: complete with the opening sentences of the best passages
+    # (``openings`` is in rank order, then passage order).
+    for sentence, stems in openings:
         if len(chosen) >= MIN_SENTENCES:
             break
-        for pos, text in enumerate(split_sentences(passage.get("text", ""))):
-            if len(chosen) >= MIN_SENTENCES:
-                break
-            if _usable(text) and text not in seen:
-                chosen.append(Sentence(text, rank, pos))
-                seen.add(text)
+        if sentence not in chosen and not _repeats(stems, chosen_stems):
+            chosen.append(sentence)
+            chosen_stems.append(stems)
     chosen.sort(key=lambda s: (s.result, s.position))
     return chosen

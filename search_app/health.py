@@ -1,6 +1,7 @@
 """``/healthz``: is a valid index loaded, and which one (for monitoring and deploys)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
@@ -25,6 +26,7 @@ def healthz() -> Response:
         "built_at": manifest.get("built_at"),
         "content_hash": manifest.get("content_hash"),
         "format_version": manifest.get("format_version"),
+        "loaded_at": datetime.fromtimestamp(snapshot.loaded_at, timezone.utc).isoformat(timespec="seconds"),
     }
     if service.error:  # the previous index still serves; a newer one failed to load
         body["warning"] = service.error

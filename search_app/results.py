@@ -57,8 +57,7 @@ def run_search(snapshot: IndexSnapshot, request: SearchRequest, settings: Settin
     """Search, compose the answer and count facets; raises BadQuery for unknown filters."""
     started = time.perf_counter()
     check_filters(request.filters, snapshot.vocabulary)
-    hits = snapshot.searcher.search(request.q, k=max(request.k, FACET_POOL),
-                                    filters=request.filters or None)
+    hits = snapshot.search(request.q, k=max(request.k, FACET_POOL), filters=request.filters or None)
     threshold = settings.answer_threshold
     found = bool(hits) and hits[0].score >= threshold
     matcher = snapshot.matcher

@@ -154,10 +154,12 @@ def _hostile_app(tmp_path_factory):
 
 def test_split_sentences_respects_abbreviations_and_initials():
     text = ("Partners zoals bijv. de huisarts doen mee. Dat zei R. Gilsing o.a. in 2016. "
-            "Werkt het? Ja!\n\nNieuwe alinea zonder punt")
+            "Werkt het? Ja!\n\nNieuwe alinea zonder punt\n• In 63% van de gemeenten lukt het.\n"
+            "2. Tweede punt van de lijst.")
     assert split_sentences(text) == [
         "Partners zoals bijv. de huisarts doen mee.", "Dat zei R. Gilsing o.a. in 2016.",
-        "Werkt het?", "Ja!", "Nieuwe alinea zonder punt"]
+        "Werkt het?", "Ja!", "Nieuwe alinea zonder punt", "In 63% van de gemeenten lukt het.",
+        "Tweede punt van de lijst."]
 
 
 def test_answer_is_two_to_four_verbatim_sentences_in_reading_order():
@@ -189,3 +191,14 @@ def test_answer_never_splits_words_or_invents_text():
         for s in compose_answer([passage], stems, MATCHER):
             assert s.text in passage["text"]
             assert unicodedata.normalize("NFC", s.text) == s.text
+
+
+def test_answer_skips_sentences_that_repeat_another_passage():
+    base = read_passages()[0]
+    first = dict(base, text="Het wijkteam voert de regie over alle zorgaanbieders. Daarna volgt iets anders over regie.")
+    second = dict(base, text="Het wijkteam voert de regie over alle zorgaanbieders in de wijk. Regie vraagt tijd en overleg.")
+    stems = MATCHER.query_stems("Wie voert de regie over zorgaanbieders?")
+    texts = [s.text for s in compose_answer([first, second], stems, MATCHER)]
+    assert "Het wijkteam voert de regie over alle zorgaanbieders." in texts
+    assert "Het wijkteam voert de regie over alle zorgaanbieders in de wijk." not in texts
+    assert 2 <= len(texts) <= 4

@@ -119,3 +119,19 @@ def test_loaded_passages_share_page_level_strings(built_index):
     assert len(same_page) > 1
     assert same_page[0]["summary"] is same_page[1]["summary"]
     assert same_page[0]["themes"] is same_page[1]["themes"]
+
+
+def test_passage_store_round_trips_every_passage():
+    from indexer.passage_store import PassageStore
+    from tests.indexer_testing import FIXTURE_PASSAGES
+
+    original = [json.loads(line) for line in FIXTURE_PASSAGES.read_text("utf-8").splitlines()]
+    odd = dict(original[1], summary="afwijkende samenvatting")  # a field that differs within a page
+    original.insert(2, {**odd, "id": odd["id"] + "~2", "url": odd["url"] + "~2"})
+    store = PassageStore(original)
+    assert len(store) == len(original)
+    assert list(store) == original
+    assert store[-1] == original[-1] and store[1:3] == original[1:3]
+    assert store.page(0)["title"] == original[0]["title"]
+    with pytest.raises(IndexError):
+        store[len(original)]

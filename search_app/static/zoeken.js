@@ -7,11 +7,12 @@
     var target = document.getElementById(button.getAttribute("data-kopieer"));
     if (!target) { return; }
     button.hidden = false;
+    var label = button.textContent;
     button.addEventListener("click", function () {
       var text = target.value !== undefined ? target.value : target.textContent.trim();
       navigator.clipboard.writeText(text).then(function () {
         button.textContent = "Gekopieerd";
-        window.setTimeout(function () { button.textContent = "Kopieer"; }, 2000);
+        window.setTimeout(function () { button.textContent = label; }, 2000);
       });
     });
   });
