@@ -6,6 +6,7 @@ Commands live in ``kennisbank/cmd_*.py`` and are imported lazily so that
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 
 import click
@@ -53,8 +54,19 @@ def cli(ctx: click.Context, config_file: str | None) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+def configure_logging() -> None:
+    """Warnings and errors only, one line each.
+
+    Configured before any library is imported: a theme dependency (accessible-pygments)
+    calls ``logging.basicConfig(level=INFO)`` on import, which would otherwise flood the
+    console with library debug lines.
+    """
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
 def main() -> None:
     """Console entry point: typed errors become one line on stderr and exit status 1."""
+    configure_logging()
     try:
         rv = cli.main(standalone_mode=False)
     except click.exceptions.Abort:

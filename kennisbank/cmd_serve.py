@@ -26,7 +26,9 @@ CONNECTION_LIMIT = 200
 def _configure_logging() -> None:
     # Access logs are off (waitress writes none): URLs carry the question. The app logs
     # questions only with the setting log_queries.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    for name in ("kennisbank", "indexer", "search_app", "waitress"):
+        logging.getLogger(name).setLevel(logging.INFO)
     # "Task queue depth is N" on every burst of parallel requests is noise, not news.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
