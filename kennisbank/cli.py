@@ -62,6 +62,8 @@ def configure_logging() -> None:
     console with library debug lines.
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # bm25s sets its own logger to DEBUG; its progress lines are not news for a person.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 def main() -> None:
