@@ -88,16 +88,18 @@ def rss_mb() -> float:
 
 
 def memory_per_passage(index_dir: Path) -> dict:
-    """RSS growth of a fresh process that loads the index and builds a Searcher."""
+    """RSS growth of a fresh process that loads the index (freed heap given back with malloc_trim)."""
     code = (
         "import sys, json; sys.path.insert(0, %r)\n"
         "from benchmarks.bench_index import rss_mb\n"
         "import faiss, numpy, bm25s, Stemmer\n"
         "from indexer.store import load_index\n"
         "from indexer import search\n"
-        "before = rss_mb()\n"
+        "import ctypes, gc\n"
+        "trim = lambda: ctypes.CDLL('libc.so.6').malloc_trim(0)\n"
+        "gc.collect(); trim(); before = rss_mb()\n"
         "idx = load_index(%r)\n"
-        "after = rss_mb()\n"
+        "gc.collect(); trim(); after = rss_mb()\n"
         "print(json.dumps({'n': len(idx.passages), 'mb': after - before}))\n"
     ) % (str(REPO), str(index_dir))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -281,11 +283,11 @@ def bench_million(base: np.ndarray, qvectors: np.ndarray, n: int = 1_000_000) ->
     quantizer = faiss.IndexFlatIP(base.shape[1])
     ivf = faiss.IndexIVFFlat(quantizer, base.shape[1], nlist, faiss.METRIC_INNER_PRODUCT)
     t0 = time.perf_counter()
-    ivf.train(vectors[rng.choice(n, size=min(n, 100_000), replace=False)])
+    ivf.train(vectors[rng.choice(n, size=min(n, 40 * nlist), replace=False)])
     ivf.add(vectors)
     result["ivf_build_s"] = round(time.perf_counter() - t0, 1)
     result["ivf_nlist"] = nlist
-    for nprobe in (16, 32, 64):
+    for nprobe in (32, 64, 128):
         ivf.nprobe = nprobe
         times = []
         for q in qvectors:
@@ -305,7 +307,7 @@ def main() -> None:
     parser.add_argument("--passages", type=Path, default=None,
                         help="passages.jsonl (standaard: _build/html/passages.jsonl)")
     parser.add_argument("--site", action="store_true", help="ook de site bouwen (volledige build)")
-    parser.add_argument("--sizes", default="10000,100000", help="synthetische corpusgroottes")
+    parser.add_argument("--sizes", default="10000,20000,100000", help="synthetische corpusgroottes")
     parser.add_argument("--million", action="store_true", help="ook 1M vectoren (alleen dense)")
     parser.add_argument("--kb-index", type=Path, default=None,
                         help="bestaande index meten in plaats van de kennisbank te bouwen")

@@ -6,9 +6,13 @@
 """
 from __future__ import annotations
 
+import logging
+
 import bm25s
 import numpy as np
 import Stemmer
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class PlainBM25:

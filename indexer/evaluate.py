@@ -139,7 +139,8 @@ def run_eval(settings, question_files: list[Path], off_topic_file: Path | None =
             systems["sphinx"] = lambda q: passages_for_results(sphinx.search(q), passages)[:DEPTH]
         except ContentError as exc:
             unavailable["sphinx"] = str(exc)
-    report: dict = {"index": {"embedder": index.manifest["embedder"]["id"],
+    report: dict = {"index": {"directory": str(index.directory),
+                              "embedder": index.manifest["embedder"]["id"],
                               "passages": len(passages), "built_at": index.manifest.get("built_at")},
                     "settings": {"fusion_weight": settings.fusion_weight,
                                  "answer_threshold": settings.answer_threshold},

@@ -10,10 +10,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import logging
+
 import bm25s
 import numpy as np
 
 from . import textproc
+
+# bm25s logs every index build at DEBUG/INFO; our own log says what was built.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 K1 = 1.2
 B = 0.75
@@ -27,7 +32,7 @@ class LexicalIndex:
     """BM25 scores of every passage for a question, from the precomputed matrix."""
 
     def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
-                 vocab: list[str], num_docs: int, lexicon: frozenset[str] | None) -> None:
+                 vocab: list[str], num_docs: int, lexicon: textproc.Lexicon | None) -> None:
         self.data, self.indices, self.indptr = data, indices, indptr
         self.vocab = {term: i for i, term in enumerate(vocab)}
         self._terms = vocab
@@ -63,7 +68,7 @@ class LexicalIndex:
         names = list(FILES)
         if self.lexicon is not None:
             (directory / LEXICON_FILE).write_text(
-                json.dumps(sorted(self.lexicon), ensure_ascii=False), "utf-8")
+                json.dumps(sorted(self.lexicon.words), ensure_ascii=False), "utf-8")
             names.append(LEXICON_FILE)
         return names
 
@@ -76,7 +81,7 @@ class LexicalIndex:
         vocab = json.loads((directory / "bm25_vocab.json").read_text("utf-8"))
         lexicon = None
         if params.get("compounds"):
-            lexicon = frozenset(json.loads((directory / LEXICON_FILE).read_text("utf-8")))
+            lexicon = textproc.Lexicon(json.loads((directory / LEXICON_FILE).read_text("utf-8")))
         num_docs = int(params["num_docs"])
         if (data.shape != indices.shape or indptr.shape != (len(vocab) + 1,)
                 or int(indptr[-1]) != len(data) or (len(indices) and int(indices.max()) >= num_docs)):

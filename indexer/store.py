@@ -33,7 +33,7 @@ from .lexical import FILES as LEXICAL_FILES
 from .lexical import LexicalIndex
 from .passage_store import PassageStore
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: float16 vectors (faiss scalar quantizer)
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 REQUIRED_FILES = (PASSAGES, DENSE_FILE, *LEXICAL_FILES)

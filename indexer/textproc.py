@@ -55,19 +55,63 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
+class Lexicon(frozenset):
+    """Known words (and their stems) that compounds may split into, with a split cache.
+
+    A frozenset (so code that expects one keeps working) that carries its own cache: a
+    global cache keyed by the lexicon would compare two equal lexicons element by element
+    on every lookup (that made BM25 for 100k passages take 234 s instead of 40 s).
+    """
+
+    def __new__(cls, words: Iterable[str] = ()) -> "Lexicon":
+        self = super().__new__(cls, words)
+        self._splits = {}
+        return self
+
+    @property
+    def words(self) -> frozenset[str]:
+        return self
+
+    def split(self, word: str) -> list[str] | None:
+        """Cached `split_compound` (callers must not modify the returned list)."""
+        try:
+            return self._splits[word]
+        except KeyError:
+            parts = self._splits[word] = _split(word, self, depth=0)
+            return parts
+
+
+_WRAPPED: dict[int, tuple[frozenset[str], Lexicon]] = {}
+
+
+def as_lexicon(words: frozenset[str] | set[str]) -> Lexicon:
+    """A `Lexicon` for a plain set of words (remembered by identity for the next call)."""
+    if isinstance(words, Lexicon):
+        return words
+    hit = _WRAPPED.get(id(words))
+    if hit is None or hit[0] is not words:
+        if len(_WRAPPED) > 16:
+            _WRAPPED.clear()
+        hit = _WRAPPED[id(words)] = (words, Lexicon(words))
+    return hit[1]
+
+
 def stem_tokens(text: str, lexicon: frozenset[str] | None = None) -> list[str]:
     """Terms of ``text`` as BM25 counts them: stems without stop words, plus compound parts.
 
     Without ``lexicon`` no compounds are split (the app's highlighting then marks whole
-    words only); with the index's lexicon the result equals what the index used.
+    words only); with the index's lexicon (``LoadedIndex.lexical.lexicon``) the result
+    equals what the index used.
     """
+    if lexicon is not None:
+        lexicon = as_lexicon(lexicon)
     out: list[str] = []
     for word in words(text):
         if word in STOP_WORDS:
             continue
         out.append(stem(word))
         if lexicon is not None and len(word) >= _MIN_COMPOUND:
-            parts = _split_cached(word, lexicon)
+            parts = lexicon.split(word)
             if parts:
                 out.extend(stem(p) for p in parts)
     return out
@@ -79,11 +123,6 @@ def split_compound(word: str, lexicon: frozenset[str]) -> list[str] | None:
     >>> split_compound("wijkteammedewerker", frozenset({"wijkteam", "medewerker"}))
     ['wijkteam', 'medewerker']
     """
-    return _split_cached(word, lexicon)
-
-
-@lru_cache(maxsize=200_000)
-def _split_cached(word: str, lexicon: frozenset[str]) -> list[str] | None:
     return _split(word, lexicon, depth=0)
 
 
@@ -105,7 +144,7 @@ def _split(word: str, lexicon: frozenset[str], depth: int) -> list[str] | None:
     return None
 
 
-def build_lexicon(texts: Iterable[str], min_count: int = 2) -> frozenset[str]:
+def build_lexicon(texts: Iterable[str], min_count: int = 2) -> Lexicon:
     """Words that occur on their own at least ``min_count`` times, and their stems.
 
     These are the parts compounds split into; the stems let an inflected last part match
@@ -114,4 +153,4 @@ def build_lexicon(texts: Iterable[str], min_count: int = 2) -> frozenset[str]:
     counts = Counter(w for text in texts for w in words(text)
                      if len(w) >= _MIN_PART and w not in STOP_WORDS and not w.isdigit())
     known = {w for w, n in counts.items() if n >= min_count}
-    return frozenset(known | {stem(w) for w in known if len(stem(w)) >= _MIN_PART})
+    return Lexicon(known | {stem(w) for w in known if len(stem(w)) >= _MIN_PART})

@@ -65,3 +65,22 @@ def test_fused_beats_plain_bm25(quality_report):
 def test_no_answer_threshold(quality_report):
     assert quality_report["on_topic_refused"] == []
     assert quality_report["off_topic"]["rate"] >= MIN_OFF_TOPIC_REFUSED
+
+
+def test_kb_ask_json_urls_resolve_on_the_real_site(quality_report, real_site, tmp_path_factory):
+    """`kb ask --json` on the real knowledge base: every result links to an existing element."""
+    import re
+
+    from indexer.embedders import get_embedder
+    from indexer.evaluate import load_questions
+    from indexer.search import Searcher, response_json
+    from indexer.store import load_index
+
+    index_dir = Path(quality_report["index"]["directory"])
+    settings = load_settings(env={}).replace(site_dir=str(real_site), index_dir=str(index_dir), **CHOSEN)
+    searcher = Searcher(load_index(index_dir), get_embedder(settings), settings)
+    for question in [q.question for q in load_questions(DEV)][:10]:
+        for result in response_json(question, searcher.search(question, k=5), 0.35)["results"]:
+            page, anchor = result["url"].split("#")
+            html = (real_site / page).read_text("utf-8")
+            assert re.search(rf'id="{re.escape(anchor)}"', html), result["url"]

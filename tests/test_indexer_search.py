@@ -113,3 +113,19 @@ def test_scores_for_matches_search(searcher):
     vector = searcher.embedder.embed_queries(["privacy"])[0]
     scores, ids = searcher.index.dense.search(vector, 5)
     np.testing.assert_allclose(searcher.index.dense.scores_for(vector, ids), scores, rtol=1e-5)
+
+
+def test_hnsw_above_threshold_finds_the_same_best_passages(kb_settings):
+    from indexer.build import build_index
+
+    exact = kb_settings.replace(index_dir=kb_settings.index_dir + "-flat")
+    graph = kb_settings.replace(index_dir=kb_settings.index_dir + "-hnsw", hnsw_threshold=5)
+    assert build_index(exact, progress=False)["dense"]["kind"] == "flat"
+    assert build_index(graph, progress=False)["dense"]["kind"] == "hnsw"
+    results = {}
+    for s in (exact, graph):
+        searcher = Searcher(load_index(s.index_dir), get_embedder(s), s)
+        results[s.index_dir] = [h.passage["id"] for h in searcher.search("privacy van inwoners", k=3)]
+        filtered = searcher.search("privacy", k=3, filters={"type": ["dilemma"]})
+        assert filtered and all(h.passage["page_type"] == "dilemma" for h in filtered)
+    assert results[exact.index_dir] == results[graph.index_dir]

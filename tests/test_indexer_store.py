@@ -6,7 +6,7 @@ import pytest
 
 from indexer.embedders import get_embedder
 from indexer.search import Searcher
-from indexer.store import load_index, sha256_file
+from indexer.store import FORMAT_VERSION, load_index, sha256_file
 from kennisbank.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from tests.indexer_testing import FakeEmbedder, fake_embedder, kb_settings, built_index  # noqa: F401
 
@@ -71,7 +71,7 @@ def test_inconsistent_counts_are_corrupt(built_index):
         load_index(built_index.index_dir)
 
 
-@pytest.mark.parametrize("content", ["{", "[]", '{"format_version": 1}'])
+@pytest.mark.parametrize("content", ["{", "[]", '{"format_version": %d}' % FORMAT_VERSION])
 def test_broken_manifest_is_corrupt(built_index, content):
     path, _ = manifest_of(built_index)
     path.write_text(content, "utf-8")

@@ -24,7 +24,7 @@ def test_compound_split_with_and_without_linking_s():
 
 
 def test_compound_parts_added_next_to_whole_word():
-    lexicon = frozenset({"wijkteam", "medewerker"})
+    lexicon = textproc.Lexicon({"wijkteam", "medewerker"})
     terms = textproc.stem_tokens("wijkteammedewerkers", lexicon)
     assert terms[0] == textproc.stem("wijkteammedewerkers")
     assert set(textproc.stem_tokens("wijkteam medewerker")) <= set(terms)
@@ -32,8 +32,20 @@ def test_compound_parts_added_next_to_whole_word():
 
 def test_lexicon_needs_repeated_words():
     lexicon = textproc.build_lexicon(["Het wijkteam en de medewerker", "Een wijkteam belt", "medewerker"])
-    assert {"wijkteam", "medewerker"} <= lexicon
+    assert {"wijkteam", "medewerker"} <= lexicon.words
     assert "belt" not in lexicon
+
+
+def test_equal_lexicons_do_not_share_or_compare_caches():
+    a, b = textproc.Lexicon({"wijkteam", "medewerker"}), textproc.Lexicon({"wijkteam", "medewerker"})
+    assert a == b and a.split("wijkteammedewerker") == ["wijkteam", "medewerker"]
+    assert b.split("wijkteamleider") is None
+    assert isinstance(a, frozenset)  # code that expects a frozenset keeps working
+
+
+def test_plain_frozenset_lexicon_still_works():
+    terms = textproc.stem_tokens("wijkteammedewerkers", frozenset({"wijkteam", "medewerker"}))
+    assert "wijkteam" in terms
 
 
 def test_empty_and_punctuation_only_text():
