@@ -9,7 +9,7 @@ from tests.indexer_testing import fake_embedder, kb_settings, built_index  # noq
 
 
 def run_kb(monkeypatch, capsys, settings, *args):
-    for name in ("site_dir", "index_dir", "cache_dir", "embedder"):
+    for name in ("site_dir", "index_dir", "cache_dir", "embedder", "answer_threshold"):
         monkeypatch.setenv(f"KB_{name.upper()}", str(getattr(settings, name)))
     monkeypatch.setattr(sys, "argv", ["kb", *args])
     with pytest.raises(SystemExit) as exit_info:
