@@ -233,7 +233,7 @@ def write_section(report: str, docs: Path = DOCS) -> None:
     pattern = re.compile(rf"(?:{re.escape(SECTION_LABEL)}\n)?## {re.escape(SECTION_TITLE)}\n.*?(?=\n(?:\([^)\n]+\)=\n)?## |\Z)",
                          re.S)
     if pattern.search(text):
-        text = pattern.sub(lambda _m: block.rstrip("\n"), text, count=1)
+        text = pattern.sub(lambda _m: block.rstrip("\n") + "\n", text, count=1)  # keep a blank line before the next label
     else:
         text = text.rstrip("\n") + "\n\n" + block
     docs.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
