@@ -56,12 +56,16 @@ class Hit:
 
 
 def check_query(query: str, max_chars: int) -> str:
-    """The question with runs of white space collapsed; BadQuery if empty or too long."""
+    """The question with runs of white space collapsed; BadQuery if empty or too long.
+
+    The one length and emptiness check for the API, the search page and `kb ask`.
+    Messages never repeat the question (it may hold personal details).
+    """
     cleaned = " ".join((query or "").split())
     if not cleaned:
         raise BadQuery("de vraag is leeg; typ een vraag, bijvoorbeeld: Wat is de regierol van het wijkteam?")
     if len(cleaned) > max_chars:
-        raise BadQuery(f"de vraag is {len(cleaned)} tekens lang; het maximum is {max_chars}. "
+        raise BadQuery(f"de vraag is te lang: {len(cleaned)} tekens, het maximum is {max_chars}. "
                        "Stel een kortere vraag (instelling max_query_chars).")
     return cleaned
 

@@ -39,6 +39,12 @@ class HTTPError(Exception):
         self.message = message
 
 
+def bad_query_message(exc: BadQuery) -> str:
+    """The message of a BadQuery as a sentence (library messages start lower case: the CLI prefixes "Fout: ")."""
+    message = str(exc)
+    return message[:1].upper() + message[1:]
+
+
 def wants_json() -> bool:
     path = request.path
     if path.startswith("/api/") or path == "/healthz":
@@ -76,7 +82,7 @@ def handle_exception(exc: Exception) -> Response:
     if isinstance(exc, HTTPError):
         return error_response(exc.status, exc.message)
     if isinstance(exc, BadQuery):
-        return error_response(400, str(exc))
+        return error_response(400, bad_query_message(exc))
     if isinstance(exc, KBError):  # index missing, corrupt, other embedder: not the user's fault
         return error_response(503, f"{MESSAGES[503]} {exc}")
     if isinstance(exc, HTTPException):

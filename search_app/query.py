@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlencode
 
+from indexer.search import check_query
 from kennisbank.errors import BadQuery
 
 from .facets import FACET_KEYS, Vocabulary
@@ -21,7 +22,6 @@ DEFAULT_K = 5
 MAX_K = 50
 _K_PATTERN = re.compile(r"[0-9]{1,3}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SPACES = re.compile(r"\s+")
 _MAX_SHOWN_VALUE = 40
 _FILTER_WORDS = {"type": "soort pagina", "theme": "thema", "law": "wet"}
 
@@ -66,17 +66,10 @@ class SearchRequest:
 
 
 def normalise_question(raw: str, max_chars: int) -> str:
-    """The question as searched: NFC, control characters out, whitespace collapsed."""
+    """The question from a URL: NUL refused, NFC, control characters out, then `check_query`."""
     if "\x00" in raw:
-        raise BadQuery("De vraag bevat een ongeldig teken (NUL). Typ de vraag opnieuw.")
-    text = unicodedata.normalize("NFC", raw)
-    text = _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
-    if not text:
-        raise BadQuery("Typ een vraag: het zoekveld is leeg.")
-    if len(text) > max_chars:
-        raise BadQuery(f"De vraag is te lang ({len(text)} tekens). "
-                       f"Gebruik hoogstens {max_chars} tekens.")
-    return text
+        raise BadQuery("de vraag bevat een ongeldig teken (NUL); typ de vraag opnieuw")
+    return check_query(_CONTROL.sub(" ", unicodedata.normalize("NFC", raw)), max_chars)
 
 
 def parse_k(raw: str | None) -> int:

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from kennisbank.errors import BadQuery
 
-from .errors import MESSAGES
+from .errors import MESSAGES, bad_query_message
 from .facets import FACET_KEYS, FACET_TITLES
 from .query import parse_search_request
 from .results import run_search
@@ -42,7 +42,7 @@ def search_page() -> tuple[str, int, dict[str, str]]:
     try:
         search_request = parse_search_request(request.args, settings.max_query_chars)
     except BadQuery as exc:
-        return _render(400, q=shown_q.replace("\x00", ""), error=str(exc))
+        return _render(400, q=shown_q.replace("\x00", ""), error=bad_query_message(exc))
     service: SearchService = current_app.extensions["search"]
     snapshot = service.current()
     if snapshot is None:
@@ -51,6 +51,6 @@ def search_page() -> tuple[str, int, dict[str, str]]:
     try:
         outcome = run_search(snapshot, search_request, settings)
     except BadQuery as exc:
-        return _render(400, q=search_request.q, error=str(exc))
+        return _render(400, q=search_request.q, error=bad_query_message(exc))
     return _render(q=search_request.q, outcome=outcome,
                    theme_pages=snapshot.vocabulary.theme_pages)
