@@ -13,7 +13,8 @@ measurement on the dev questions (docs/quality.md).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -45,14 +46,38 @@ FILTER_FIELDS = {"type": "page_type", "theme": "themes", "law": "laws"}
 MODES = ("fused", "dense", "lexical")
 
 
-@dataclass
 class Hit:
-    """One passage in a result list; ``score`` is the fused score (higher is better)."""
+    """One passage in a result list; ``score`` is the fused score (higher is better).
 
-    passage: dict
-    score: float
-    dense: float
-    lexical: float
+    The passage is decoded from the index's store on first use of ``passage``: the app asks
+    for 50 hits to count facets, which need only the page fields (``page``), and decoding
+    all 50 cost about as much as the rest of ranking.
+    """
+
+    __slots__ = ("score", "dense", "lexical", "_passage", "_store", "_number")
+
+    def __init__(self, passage: dict | None, score: float, dense: float, lexical: float,
+                 store: Any = None, number: int = -1) -> None:
+        if passage is None and store is None:
+            raise ValueError("Hit needs a passage or a store and a number")
+        self.score, self.dense, self.lexical = score, dense, lexical
+        self._passage, self._store, self._number = passage, store, number
+
+    @property
+    def passage(self) -> dict:
+        if self._passage is None:
+            self._passage = self._store[self._number]
+        return self._passage
+
+    @property
+    def page(self) -> Mapping[str, Any]:
+        """The page fields (title, type, themes, laws...) without decoding the passage."""
+        if self._passage is None and hasattr(self._store, "page"):
+            return self._store.page(self._number)
+        return self.passage
+
+    def __repr__(self) -> str:
+        return f"Hit(score={self.score:.3f}, passage={self.passage.get('id')!r})"
 
 
 def check_query(query: str, max_chars: int) -> str:
@@ -207,7 +232,8 @@ class Searcher:
         fused = self.fuse(dense, lexical, mode, self.background(vector) if vector is not None else 0.0)
         order = np.lexsort((ids, -fused))[:limit]
         passages = self.index.passages
-        return [Hit(passages[ids[j]], float(fused[j]), float(dense[j]), float(lexical[j])) for j in order]
+        return [Hit(None, float(fused[j]), float(dense[j]), float(lexical[j]), passages, int(ids[j]))
+                for j in order]
 
     def background(self, vector: np.ndarray) -> float:
         """Median cosine of the question with a fixed sample of passages."""

@@ -72,7 +72,7 @@ def run_search(snapshot: IndexSnapshot, request: SearchRequest, settings: Settin
             data["snippet_html"] = str(snippet.html)
             results.append(ResultItem(number, hit.passage, snippet, data))
         sentences = compose_answer([item.passage for item in results], stems, matcher)
-        pool = [hit.passage for hit in hits if hit.score >= threshold]
+        pool = [hit.page for hit in hits if hit.score >= threshold]
     facets = count_facets(pool, snapshot.vocabulary, request.filters)
     if settings.log_queries:
         log.info("Zoekvraag %r: %d resultaten, antwoord %s, %.1f ms", request.q, len(results),
