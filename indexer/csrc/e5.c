@@ -170,17 +170,24 @@ static void quantize_acts(const float *RESTRICT X, int L, int nin,
  * 8 accumulators in arrays indexed by a run-time row count, which the compiler
  * spilled to the stack on every block; that spill cost ~70% of a query. */
 #define RO 4
-static void matmul_q4q8(const block_q4_0 *W, const float *bias,
-                        const int8_t *aq, const float *ad, const int32_t *as,
-                        float *Y, int L, int nout, int nin) {
+/* NM matrices with the same input in one parallel region (Q, K and V share one: two
+ * fork/join barriers fewer per layer). */
+static void matmul_q4q8_multi(int NM, const block_q4_0 *const *Ws, const float *const *biases,
+                              const int8_t *aq, const float *ad, const int32_t *as,
+                              float *const *Ys, int L, int nout, int nin) {
     int nb = nin / QK;
+    int tiles = (nout + RO - 1) / RO;
 #pragma omp parallel if (!omp_in_parallel())
     {
         int8_t *wexp = (int8_t *)aligned_alloc(32, (size_t)RO * nin);
         float *dw = (float *)aligned_alloc(32, sizeof(float) * (size_t)RO * nb);
         float sc[2 * RO] __attribute__((aligned(32)));
 #pragma omp for schedule(static)
-        for (int oo = 0; oo < nout; oo += RO) {
+        for (int tile = 0; tile < NM * tiles; tile++) {
+            const block_q4_0 *W = Ws[tile / tiles];
+            const float *bias = biases[tile / tiles];
+            float *Y = Ys[tile / tiles];
+            int oo = (tile % tiles) * RO;
             int ro = nout - oo < RO ? nout - oo : RO;
             for (int r = 0; r < RO; r++) {
                 /* rows past nout (never for this model) repeat the last row */
@@ -263,6 +270,12 @@ static void matmul_q4q8(const block_q4_0 *W, const float *bias,
         free(dw);
         free(wexp);
     }
+}
+
+static void matmul_q4q8(const block_q4_0 *W, const float *bias,
+                        const int8_t *aq, const float *ad, const int32_t *as,
+                        float *Y, int L, int nout, int nin) {
+    matmul_q4q8_multi(1, &W, &bias, aq, ad, as, &Y, L, nout, nin);
 }
 #undef RO
 
@@ -577,9 +590,12 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
     for (int l = 0; l < m->NL; l++) {
         layer_t *ly = &m->layers[l];
         QUANT(x, H);                       /* Q/K/V share the same input */
-        MAT(ly->qw, ly->qb, q, H, H);
-        MAT(ly->kw, ly->kb, k, H, H);
-        MAT(ly->vw, ly->vb, v, H, H);
+        {
+            const block_q4_0 *Wqkv[3] = { ly->qw, ly->kw, ly->vw };
+            const float *Bqkv[3] = { ly->qb, ly->kb, ly->vb };
+            float *Yqkv[3] = { q, k, v };
+            matmul_q4q8_multi(3, Wqkv, Bqkv, aq, ad, as, Yqkv, T, H, H);
+        }
         /* scaled dot-product attention, restricted to each text's own tokens */
 #pragma omp parallel
         {
