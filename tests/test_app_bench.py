@@ -40,3 +40,21 @@ def test_section_is_replaced_and_other_sections_are_kept(tmp_path: Path):
     text = docs.read_text(encoding="utf-8")
     assert "Derde meting." in text and "## Later\n\nAnders." in text and "Tweede" not in text
     assert "(benchmarks-later)=\n## Later" in text
+
+
+def test_verdict_is_the_median_run_and_says_how_many_runs_met_the_target():
+    bench = load_bench()
+    runs = [bench.LevelResult(1, run=i + 1, latencies_ms=[p50] * 99 + [p50 + 5], seconds=1.0)
+            for i, p50 in enumerate([18.0, 25.0, 19.0])]
+    floor = bench.LevelResult(1, latencies_ms=[1.0] * 10)
+    embed = bench.LevelResult(1, latencies_ms=[11.0] * 10)
+    health = {"passages": 3, "embedder": {"id": "x", "engine": "kennisbank"}}
+    report = bench.format_report(runs, floor, embed, health, 45, "4", (0.0, 0.0, 0.0))
+    assert "**gehaald** in de mediane meting (p50 19.0 ms" in report
+    assert "gehaald in 2 van de 3 metingen" in report
+    assert "rekenkern: kennisbank" in report
+    slow = [bench.LevelResult(1, run=i + 1, latencies_ms=[p50] * 100, seconds=1.0)
+            for i, p50 in enumerate([21.0, 25.0, 19.0])]
+    report = bench.format_report(slow, floor, embed, health, 45, "4", (0.0, 0.0, 0.0))
+    assert "**niet gehaald** in de mediane meting (p50 21.0 ms" in report
+    assert "gehaald in 1 van de 3 metingen" in report

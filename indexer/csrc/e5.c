@@ -8,7 +8,9 @@
  *   - matmul_q4q8: a 4-row x 2-token register tile (no stack spills), scales broadcast from
  *     memory, the -8 nibble correction and the horizontal sums vectorised out of the loop;
  *   - quantize_acts: AVX2, byte-identical to the scalar code;
- *   - GELU: a vectorised erf (Abramowitz & Stegun 7.1.26, |error| <= 1.5e-7).
+ *   - GELU: a vectorised erf (Abramowitz & Stegun 7.1.26, |error| <= 1.5e-7);
+ *   - attention: AVX2 dot products and softmax exponentials (long passages: index builds);
+ *   - Q, K and V computed in one parallel region.
  * The integer dot products are exact as before; only the order of float additions and the
  * erf approximation differ, so vectors agree with the packaged engine to cosine >= 0.9999
  * (tests/test_indexer_e5engine.py). Built by setuptools as indexer._e5fast (pyproject.toml).
@@ -350,6 +352,25 @@ static void gelu_inplace(float *v, size_t n) {
     for (; i < n; i++) v[i] = gelu(v[i]);
 }
 
+/* Dot product of two float vectors. The scalar loop is one chain of dependent adds (the
+ * compiler may not reorder float sums), which made attention over long passages slow;
+ * with AVX2 the sum runs in 8 lanes (another order of additions, like the matmul). */
+static inline float dot_f32(const float *a, const float *b, int n) {
+    int e = 0;
+    float d = 0.f;
+#if defined(__AVX2__)
+    __m256 acc = _mm256_setzero_ps();
+    for (; e + 8 <= n; e += 8)
+        acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + e), _mm256_loadu_ps(b + e), acc);
+    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+    d = _mm_cvtss_f32(lo);
+#endif
+    for (; e < n; e++) d += a[e] * b[e];
+    return d;
+}
+
 /* ============================== model ================================== */
 typedef struct {
     const block_q4_0 *qw, *kw, *vw, *aow, *fiw, *fow;
@@ -608,12 +629,26 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
                     float mx = -1e30f;
                     for (int s = s0; s < s1; s++) {
                         const float *kh = k + (size_t)s * H + h * hd;
-                        float d = 0.f;
-                        for (int e = 0; e < hd; e++) d += qh[e] * kh[e];
+                        float d = dot_f32(qh, kh, hd);
                         d *= scale; prob[s - s0] = d; if (d > mx) mx = d;
                     }
                     float sum = 0.f;
-                    for (int s = s0; s < s1; s++) { float e = expf(prob[s - s0] - mx); prob[s - s0] = e; sum += e; }
+                    int s = s0;
+#if defined(__AVX2__)
+                    {   /* softmax numerators 8 at a time (exp of values <= 0) */
+                        __m256 vs = _mm256_setzero_ps(), vmx = _mm256_set1_ps(mx);
+                        for (; s + 8 <= s1; s += 8) {
+                            __m256 ev = exp_neg_avx2(_mm256_sub_ps(_mm256_loadu_ps(prob + (s - s0)), vmx));
+                            _mm256_storeu_ps(prob + (s - s0), ev);
+                            vs = _mm256_add_ps(vs, ev);
+                        }
+                        __m128 lo = _mm_add_ps(_mm256_castps256_ps128(vs), _mm256_extractf128_ps(vs, 1));
+                        lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+                        lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+                        sum = _mm_cvtss_f32(lo);
+                    }
+#endif
+                    for (; s < s1; s++) { float e = expf(prob[s - s0] - mx); prob[s - s0] = e; sum += e; }
                     float inv = 1.f / sum;
                     float *ch = ctx + (size_t)t * H + h * hd;
                     for (int e = 0; e < hd; e++) ch[e] = 0.f;
