@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 #: Threads that run searches (see the module docstring); two keep both cores of a small
 #: server busy under load without multiplying OpenMP teams. One pool per process, shared
 #: by every app in it, so the number of calling threads stays fixed.
-SEARCH_THREADS = 2
+SEARCH_THREADS = 1
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
