@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -28,10 +29,14 @@ class StemMatcher:
     """
 
     CACHE_SIZE = 100_000
+    #: Passages whose words (with stems) are kept: the same passages answer many questions,
+    #: and finding the words of a passage cost about a third of making its snippet.
+    PASSAGE_CACHE_SIZE = 2048
 
     def __init__(self, lexicon: frozenset[str] | None = None) -> None:
         self.lexicon = lexicon
         self._cache: dict[str, frozenset[str]] = {}
+        self.words = lru_cache(maxsize=self.PASSAGE_CACHE_SIZE)(self._words)
 
     def word_stems(self, word: str) -> frozenset[str]:
         stems = self._cache.get(word)
@@ -41,6 +46,11 @@ class StemMatcher:
                 self._cache.clear()
             self._cache[word] = stems
         return stems
+
+    def _words(self, text: str) -> tuple[tuple[re.Match[str], ...], tuple[frozenset[str], ...]]:
+        """The words of ``text`` (as regex matches, for their positions) and their stems."""
+        tokens = tuple(_TOKEN.finditer(text))
+        return tokens, tuple(self.word_stems(t.group()) for t in tokens)
 
     def query_stems(self, question: str) -> frozenset[str]:
         """Stems of the question's content words (stop words removed)."""
@@ -92,11 +102,11 @@ def _best_window(matched: list[frozenset[str]], size: int) -> int:
 def make_snippet(text: str, question_stems: frozenset[str], matcher: StemMatcher,
                  max_words: int = SNIPPET_WORDS) -> Snippet:
     """The best ``max_words``-word window of ``text``, as plain text and marked HTML."""
-    tokens = list(_TOKEN.finditer(text))
+    tokens, stems = matcher.words(text)
     if not tokens:
         plain = _SPACES.sub(" ", text).strip()
         return Snippet(plain, escape(plain), 0)
-    matched = [matcher.word_stems(t.group()) & question_stems for t in tokens]
+    matched = [word & question_stems for word in stems]
     marked = [bool(m) for m in matched]
     start = _best_window(matched, max_words)
     end = min(len(tokens), start + max_words)  # exclusive token index
