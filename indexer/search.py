@@ -224,10 +224,14 @@ class Searcher:
             return []
         dense = np.zeros(len(ids), dtype=np.float32)
         if mode != "lexical":
-            known = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
-            rest = np.asarray([i for i in ids if i not in known], dtype=np.int64)
-            extra = dict(zip(rest.tolist(), self.index.dense.scores_for(vector, rest).tolist()))
-            dense = np.asarray([known.get(i, extra.get(i, 0.0)) for i in ids.tolist()], np.float32)
+            # FAISS's scores where it has them, exact cosines for the lexical-only candidates
+            # (``ids`` is sorted: union1d), without a Python loop over the candidates
+            found = np.searchsorted(ids, dense_ids)
+            dense[found] = dense_scores
+            missing = np.ones(len(ids), dtype=bool)
+            missing[found] = False
+            if missing.any():
+                dense[missing] = self.index.dense.scores_for(vector, ids[missing])
         lexical = lexical_all[ids]
         fused = self.fuse(dense, lexical, mode, self.background(vector) if vector is not None else 0.0)
         order = np.lexsort((ids, -fused))[:limit]
