@@ -72,6 +72,12 @@ def _stems(sentence: str, matcher: StemMatcher) -> frozenset[str]:
     return frozenset().union(*(matcher.word_stems(w) for w in _WORD.findall(sentence)))
 
 
+def _usable_sentences(text: str, matcher: StemMatcher) -> tuple[tuple[int, str, frozenset[str]], ...]:
+    """(position, sentence, stems) of the sentences of a passage that can be quoted."""
+    return tuple((pos, sentence, _stems(sentence, matcher))
+                 for pos, sentence in enumerate(split_sentences(text)) if _usable(sentence))
+
+
 def _repeats(stems: frozenset[str], chosen: list[frozenset[str]]) -> bool:
     """True when a sentence says nearly the same as one already chosen (passages overlap)."""
     return any(len(stems & other) >= NEAR_DUPLICATE * len(stems | other) for other in chosen)
@@ -83,10 +89,7 @@ def compose_answer(passages: Sequence[dict[str, Any]], question_stems: frozenset
     candidates: list[tuple[float, Sentence, frozenset[str]]] = []
     openings: list[tuple[Sentence, frozenset[str]]] = []
     for rank, passage in enumerate(passages[:ANSWER_RESULTS], start=1):
-        for pos, text in enumerate(split_sentences(passage.get("text", ""))):
-            if not _usable(text):
-                continue
-            stems = _stems(text, matcher)
+        for pos, text, stems in matcher.per_passage(_usable_sentences, passage.get("text", "")):
             openings.append((Sentence(text, rank, pos), stems))
             overlap = len(stems & question_stems)
             if overlap:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeVar
 
 from markupsafe import Markup, escape
 
 from indexer.textproc import stem_tokens
 
+T = TypeVar("T")
 SNIPPET_WORDS = 32
 ELLIPSIS = "…"
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -37,6 +40,7 @@ class StemMatcher:
         self.lexicon = lexicon
         self._cache: dict[str, frozenset[str]] = {}
         self.words = lru_cache(maxsize=self.PASSAGE_CACHE_SIZE)(self._words)
+        self.per_passage = lru_cache(maxsize=self.PASSAGE_CACHE_SIZE)(self._per_passage)
 
     def word_stems(self, word: str) -> frozenset[str]:
         stems = self._cache.get(word)
@@ -51,6 +55,10 @@ class StemMatcher:
         """The words of ``text`` (as regex matches, for their positions) and their stems."""
         tokens = tuple(_TOKEN.finditer(text))
         return tokens, tuple(self.word_stems(t.group()) for t in tokens)
+
+    def _per_passage(self, analyse: Callable[[str, StemMatcher], T], text: str) -> T:
+        """``analyse(text, self)``, remembered per passage text (``analyse`` must be pure)."""
+        return analyse(text, self)
 
     def query_stems(self, question: str) -> frozenset[str]:
         """Stems of the question's content words (stop words removed)."""

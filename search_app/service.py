@@ -8,8 +8,7 @@ index under a request in flight, and a new index that fails to load never replac
 working one. The embedder is heavy and does not depend on the index: it is loaded once
 and reused by every reload.
 
-Searches run on a small pool of dedicated threads, not on the web server's request
-threads. The embedder computes with OpenMP, which keeps one team of helper threads per
+Searches run on one dedicated thread, not on the web server's request threads. The embedder computes with OpenMP, which keeps one team of helper threads per
 calling thread; letting each of waitress's threads call it builds as many teams, which
 compete for the cores even when requests come one at a time (measured: p50 54 ms over
 HTTP with 4 calling threads against 33 ms with one, on 2 cores; docs/benchmarks.md).
@@ -35,9 +34,11 @@ from .highlight import StemMatcher
 
 log = logging.getLogger(__name__)
 
-#: Threads that run searches (see the module docstring); two keep both cores of a small
-#: server busy under load without multiplying OpenMP teams. One pool per process, shared
-#: by every app in it, so the number of calling threads stays fixed.
+#: Threads that run searches (see the module docstring). One: the embedder already uses
+#: every core for one question, and a second thread meant a second OpenMP team, which made
+#: one-client latency rise from 22 ms to 35-44 ms once a burst of 8 clients had started it
+#: (8 clients: 46-51 requests/s with one thread, 47-55 with two). One pool per process,
+#: shared by every app in it, so the number of calling threads stays fixed.
 SEARCH_THREADS = 1
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
