@@ -202,3 +202,23 @@ def test_answer_skips_sentences_that_repeat_another_passage():
     assert "Het wijkteam voert de regie over alle zorgaanbieders." in texts
     assert "Het wijkteam voert de regie over alle zorgaanbieders in de wijk." not in texts
     assert 2 <= len(texts) <= 4
+
+
+def test_passage_analysis_is_done_once_per_text_and_matcher():
+    from search_app.highlight import StemMatcher
+
+    calls = []
+
+    def analyse(text, matcher):
+        calls.append(text)
+        return (len(text), matcher.lexicon)
+
+    matcher = StemMatcher(frozenset({"wijk", "team"}))
+    assert matcher.per_passage(analyse, "wijkteam") == (8, frozenset({"wijk", "team"}))
+    assert matcher.per_passage(analyse, "wijkteam") == (8, frozenset({"wijk", "team"}))
+    assert calls == ["wijkteam"]
+    # another index (another lexicon) analyses for itself
+    assert StemMatcher(None).per_passage(analyse, "wijkteam") == (8, None)
+    assert calls == ["wijkteam", "wijkteam"]
+    tokens, stems = matcher.words("Het wijkteam werkt")
+    assert [t.group() for t in tokens] == ["Het", "wijkteam", "werkt"] and len(stems) == 3

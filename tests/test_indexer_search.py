@@ -129,3 +129,37 @@ def test_hnsw_above_threshold_finds_the_same_best_passages(kb_settings):
         filtered = searcher.search("privacy", k=3, filters={"type": ["dilemma"]})
         assert filtered and all(h.passage["page_type"] == "dilemma" for h in filtered)
     assert results[exact.index_dir] == results[graph.index_dir]
+
+
+class CountingStore:
+    """A passage store that counts how often a passage is decoded."""
+
+    def __init__(self):
+        self.decoded = 0
+
+    def __getitem__(self, i):
+        self.decoded += 1
+        return {"id": f"p{i}", "text": "tekst", "page_type": "dilemma", "themes": ["a"]}
+
+    def page(self, i):
+        return {"page_type": "dilemma", "themes": ["a"]}
+
+
+def test_hits_decode_their_passage_once_and_only_when_asked():
+    store = CountingStore()
+    hit = search_mod.Hit(None, 0.9, 0.8, 1.0, store, 3)
+    assert hit.page == {"page_type": "dilemma", "themes": ["a"]} and store.decoded == 0
+    assert hit.passage["id"] == "p3" and hit.passage["id"] == "p3" and store.decoded == 1
+    assert hit.page["page_type"] == "dilemma"  # now from the decoded passage
+    given = search_mod.Hit({"id": "x"}, 0.5, 0.5, 0.0)
+    assert given.passage == {"id": "x"} and given.page == {"id": "x"}
+    with pytest.raises(ValueError):
+        search_mod.Hit(None, 0.1, 0.1, 0.1)
+
+
+def test_search_results_decode_only_the_hits_that_are_read(built_index, kb_settings):  # noqa: F811
+    index = load_index(kb_settings.index_dir)
+    searcher = Searcher(index, get_embedder(kb_settings), kb_settings)
+    hits = searcher.search("wijkteam huisarts samenwerking", k=5)
+    assert hits and all(h._passage is None for h in hits)
+    assert hits[0].passage["id"] == index.passages[hits[0]._number]["id"]
