@@ -205,8 +205,6 @@ def test_answer_skips_sentences_that_repeat_another_passage():
 
 
 def test_passage_analysis_is_done_once_per_text_and_matcher():
-    from search_app.highlight import StemMatcher
-
     calls = []
 
     def analyse(text, matcher):
