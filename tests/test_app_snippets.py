@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from markupsafe import escape
 
 from search_app.answer import compose_answer, split_sentences
-from search_app.highlight import ELLIPSIS, StemMatcher, make_snippet
+from search_app.highlight import ELLIPSIS, StemMatcher, make_snippet, passage_words
 from tests.app_support import fake_factory, isolated_settings, read_passages, write_fake_manifest
 
 MATCHER = StemMatcher()
@@ -218,5 +218,5 @@ def test_passage_analysis_is_done_once_per_text_and_matcher():
     # another index (another lexicon) analyses for itself
     assert StemMatcher(None).per_passage(analyse, "wijkteam") == (8, None)
     assert calls == ["wijkteam", "wijkteam"]
-    tokens, stems = matcher.words("Het wijkteam werkt")
+    tokens, stems = matcher.per_passage(passage_words, "Het wijkteam werkt")
     assert [t.group() for t in tokens] == ["Het", "wijkteam", "werkt"] and len(stems) == 3
