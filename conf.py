@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from kennisbank.settings import load_settings  # noqa: E402
+from kbcore.settings import load_settings  # noqa: E402
 
 _settings = load_settings()
 

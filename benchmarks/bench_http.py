@@ -148,7 +148,7 @@ def run_level(url: str, paths: list[str], clients: int, rounds: int, max_seconds
 
 
 def bench_settings(args: argparse.Namespace):
-    from kennisbank.settings import load_settings
+    from kbcore.settings import load_settings
 
     return load_settings(overrides={"site_dir": args.site_dir, "index_dir": args.index_dir,
                                     "cache_dir": args.cache_dir, "embedder": args.embedder,

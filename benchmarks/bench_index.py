@@ -43,7 +43,7 @@ from indexer.embedders import Embedder, get_embedder  # noqa: E402
 from indexer.evaluate import load_questions  # noqa: E402
 from indexer.search import Searcher  # noqa: E402
 from indexer.store import load_index  # noqa: E402
-from kennisbank.settings import load_settings  # noqa: E402
+from kbcore.settings import load_settings  # noqa: E402
 
 DEV_QUESTIONS = REPO.parent / "shared" / "eval" / "dev-questions.tsv"
 EXTRA_QUESTIONS = REPO / "eval" / "own-questions.tsv"
@@ -132,7 +132,7 @@ def bench_kb(passages_file: Path, work: Path, questions: list[str], qvectors: np
     if site:
         from kennisbank.cmd_build import build_site
         s = load_settings(env={}).replace(source_dir=str(REPO), site_dir=str(work / "html"))
-        from kennisbank.errors import ContentError
+        from kbcore.errors import ContentError
         t0 = time.perf_counter()
         try:
             build_site(s, clean=True)

@@ -26,7 +26,7 @@ from indexer.embedders import get_embedder  # noqa: E402
 from indexer.evaluate import evaluate, load_off_topic, load_questions  # noqa: E402
 from indexer.passages import read_passages  # noqa: E402
 from indexer.store import LoadedIndex  # noqa: E402
-from kennisbank.settings import load_settings  # noqa: E402
+from kbcore.settings import load_settings  # noqa: E402
 
 EMBED_TEXTS = {
     "text": lambda p: p["text"],

@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kennisbank import __version__
-from kennisbank.errors import KBError
-from kennisbank.settings import Settings
+from kbcore.errors import KBError
+from kbcore.settings import Settings
 
 from . import store
 from .cache import EmbeddingCache, text_key

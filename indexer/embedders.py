@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from kennisbank.errors import EmbedderUnavailable
-from kennisbank.settings import Settings
+from kbcore.errors import EmbedderUnavailable
+from kbcore.settings import Settings
 
 #: Passages longer than this are cut before embedding: the models read 512 tokens (about
 #: 2,000 characters of Dutch) and a runaway page should not stall the build.

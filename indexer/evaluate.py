@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kennisbank.errors import ContentError
+from kbcore.errors import ContentError
 
 DEPTH = 10
 

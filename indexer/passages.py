@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kennisbank.errors import ContentError
+from kbcore.errors import ContentError
 
 #: A passages file larger than this is refused rather than read into memory: the real
 #: knowledge base writes about a megabyte; this is a runaway build, not content.

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from kennisbank.errors import BadQuery
-from kennisbank.settings import Settings
+from kbcore.errors import BadQuery
+from kbcore.settings import Settings
 
 from .embedders import Embedder
 from .english import dutch_terms

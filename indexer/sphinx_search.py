@@ -17,7 +17,7 @@ import json
 import re
 from pathlib import Path
 
-from kennisbank.errors import ContentError
+from kbcore.errors import ContentError
 
 # Scorer constants of searchtools.js
 TITLE, PARTIAL_TITLE, TERM, PARTIAL_TERM = 15, 7, 5, 2

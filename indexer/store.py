@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kennisbank.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from kbcore.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 
 from .dense import FILE as DENSE_FILE
 from .dense import DenseIndex

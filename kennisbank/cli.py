@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from .errors import KBError
-from .settings import SettingsError, load_settings
+from kbcore.errors import KBError
+from kbcore.settings import SettingsError, load_settings
 
 _COMMANDS = {
     "build": ("kennisbank.cmd_build", "build"),

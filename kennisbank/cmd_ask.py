@@ -10,7 +10,7 @@ import textwrap
 
 import click
 
-from kennisbank.settings import Settings
+from kbcore.settings import Settings
 
 
 @click.command("ask")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from .errors import ContentError
-from .settings import Settings
+from kbcore.errors import ContentError
+from kbcore.settings import Settings
 from .sitecheck import check_passage_links
 
 

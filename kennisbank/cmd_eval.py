@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from kennisbank.settings import Settings
+from kbcore.settings import Settings
 
 SYSTEM_LABELS = {
     "fused": "zoekassistent (dense + BM25)",

@@ -12,7 +12,7 @@ import signal
 
 import click
 
-from .settings import Settings
+from kbcore.settings import Settings
 
 # Waitress limits, deliberately above the app's own (search_app.security): requests
 # between the two get the app's Dutch 413 in the usual error shape; waitress only stops

@@ -9,7 +9,7 @@ import json
 import re
 from pathlib import Path
 
-from .errors import ContentError
+from kbcore.errors import ContentError
 
 _ID = re.compile(r'\sid="([^"]+)"')
 

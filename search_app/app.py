@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from kennisbank.settings import Settings, load_settings
+from kbcore.settings import Settings, load_settings
 
 from . import api, health, search_page, site
 from .errors import init_errors

@@ -14,7 +14,7 @@ import traceback
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from kennisbank.errors import BadQuery, KBError
+from kbcore.errors import BadQuery, KBError
 
 log = logging.getLogger(__name__)
 

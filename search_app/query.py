@@ -14,7 +14,7 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 from indexer.search import check_query
-from kennisbank.errors import BadQuery
+from kbcore.errors import BadQuery
 
 from .facets import FACET_KEYS, Vocabulary
 

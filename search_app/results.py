@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from indexer.search import hit_to_json
-from kennisbank.settings import Settings
+from kbcore.settings import Settings
 
 from .answer import Sentence, compose_answer
 from .facets import FacetValue, count_facets

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
 
-from kennisbank.errors import BadQuery
+from kbcore.errors import BadQuery
 
 from .errors import MESSAGES, bad_query_message
 from .facets import FACET_KEYS, FACET_TITLES

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from indexer.store import MANIFEST
-from kennisbank.errors import KBError
-from kennisbank.settings import Settings
+from kbcore.errors import KBError
+from kbcore.settings import Settings
 
 from .facets import Vocabulary
 from .highlight import StemMatcher

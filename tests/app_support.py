@@ -20,8 +20,8 @@ import pytest
 
 from indexer.search import Hit
 from indexer.textproc import stem_tokens
-from kennisbank.errors import BadQuery
-from kennisbank.settings import Settings, load_settings
+from kbcore.errors import BadQuery
+from kbcore.settings import Settings, load_settings
 from tests.serve_process import RunningServer, start_kb_serve, stop_server
 
 REPO = Path(__file__).resolve().parents[1]

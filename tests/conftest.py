@@ -24,7 +24,7 @@ DEV_QUESTIONS = SHARED / "eval" / "dev-questions.tsv"
 def real_site(tmp_path_factory) -> Path:
     """The real knowledge base built once per test session with ``-W`` (site only)."""
     from kennisbank.cmd_build import build_site
-    from kennisbank.settings import load_settings
+    from kbcore.settings import load_settings
 
     out = tmp_path_factory.mktemp("real-site") / "html"
     settings = load_settings(env={}).replace(source_dir=str(REPO), site_dir=str(out))

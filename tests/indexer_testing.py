@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from indexer import embedders, textproc
-from kennisbank.settings import Settings, load_settings
+from kbcore.settings import Settings, load_settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_PASSAGES = FIXTURES / "passages.jsonl"

@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from kennisbank.settings import Settings
+from kbcore.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 

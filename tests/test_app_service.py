@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kennisbank.errors import IndexCorrupt
+from kbcore.errors import IndexCorrupt
 from search_app import create_app
 from tests.app_support import (FakeLoadedIndex, FakeSearcher, build_real_index, isolated_settings,
                                read_passages, write_fake_manifest)

@@ -14,7 +14,7 @@ from indexer import store
 from indexer.build import build_index
 from indexer.cache import EmbeddingCache
 from indexer.store import load_index, sha256_file
-from kennisbank.errors import ContentError
+from kbcore.errors import ContentError
 from tests.indexer_testing import FIXTURE_PASSAGES, fake_embedder, kb_settings, built_index  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
@@ -157,7 +157,7 @@ KILLED_BUILD = textwrap.dedent("""
     sys.path.insert(0, {repo!r})
     from indexer import embedders
     from tests.indexer_testing import FakeEmbedder
-    from kennisbank.settings import load_settings
+    from kbcore.settings import load_settings
     from indexer.build import build_index
 
     def slow_save(self, path, _orig=__import__("indexer.dense", fromlist=["x"]).DenseIndex.save):

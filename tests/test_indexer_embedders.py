@@ -9,8 +9,8 @@ from indexer.build import build_index
 from indexer.embedders import Embedder, SentenceTransformerEmbedder, get_embedder
 from indexer.search import Searcher
 from indexer.store import load_index
-from kennisbank.errors import EmbedderUnavailable
-from kennisbank.settings import load_settings
+from kbcore.errors import EmbedderUnavailable
+from kbcore.settings import load_settings
 from tests.indexer_testing import FIXTURE_PASSAGES, fake_embedder, kb_settings  # noqa: F401
 
 

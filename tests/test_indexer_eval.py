@@ -9,7 +9,7 @@ import pytest
 
 from indexer.english import dutch_terms, looks_english
 from indexer.evaluate import evaluate, load_off_topic, load_questions, run_eval
-from kennisbank.errors import ContentError
+from kbcore.errors import ContentError
 from tests.indexer_testing import FIXTURES, fake_embedder, kb_settings, built_index  # noqa: F401
 
 TSV_HEADER = "id\tlang\tquestion\tpatterns\n"

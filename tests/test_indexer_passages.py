@@ -6,7 +6,7 @@ import pytest
 from indexer import passages as passages_mod
 from indexer.passages import embedding_text, read_passages
 from tests.indexer_testing import FIXTURE_PASSAGES
-from kennisbank.errors import ContentError
+from kbcore.errors import ContentError
 
 
 def write_lines(path, lines):

@@ -6,7 +6,7 @@ from indexer import search as search_mod
 from indexer.embedders import get_embedder
 from indexer.search import Searcher, hit_to_json, response_json
 from indexer.store import load_index
-from kennisbank.errors import BadQuery
+from kbcore.errors import BadQuery
 from tests.indexer_testing import fake_embedder, kb_settings, built_index  # noqa: F401
 
 

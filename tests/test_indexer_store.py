@@ -7,7 +7,7 @@ import pytest
 from indexer.embedders import get_embedder
 from indexer.search import Searcher
 from indexer.store import FORMAT_VERSION, load_index, sha256_file
-from kennisbank.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from kbcore.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from tests.indexer_testing import FakeEmbedder, fake_embedder, kb_settings, built_index  # noqa: F401
 
 INDEX_FILES = ["passages.jsonl", "dense.faiss", "bm25_data.npy", "bm25_indices.npy",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kennisbank.settings import SETTINGS, SettingsError, load_settings
+from kbcore.settings import SETTINGS, SettingsError, load_settings
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "beheer.md"
 
