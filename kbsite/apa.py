@@ -70,3 +70,18 @@ def _strip_end(parts: Parts) -> Parts:
 
 def plain(parts: Parts) -> str:
     return "".join(text for text, _ in parts)
+
+
+def short_citation(entry: dict[str, Any]) -> str:
+    """In-text citation of a study, APA 7: 'Kluft (2016)', 'Gilsing & Hermens (2016)', 'Engbersen e.a. (2021)'."""
+    names = [a.strip().split(",")[0].strip() for a in entry.get("authors") or [] if a.strip()]
+    year = entry.get("year") or "z.d."
+    if not names:
+        return f"({year})"
+    if len(names) == 1:
+        who = names[0]
+    elif len(names) == 2:
+        who = f"{names[0]} & {names[1]}"
+    else:
+        who = f"{names[0]} e.a."
+    return f"{who} ({year})"

@@ -21,6 +21,7 @@ from sphinx.application import Sphinx
 from . import apa
 from .collect import is_kb_doc, vocabulary
 from .listings import kb_listing
+from .provenance import kb_evidence, kb_locator, kb_redactie
 
 MAX_WORDS = 250
 MIN_WORDS = 80
@@ -49,35 +50,59 @@ def _block_text(node: nodes.Node) -> str:
     return _clean(node.astext())
 
 
-def _own_blocks(section: nodes.Element) -> list[str]:
-    blocks = []
+def _locators(node: nodes.Node) -> list[dict[str, str]]:
+    """The locators in a block: study key, quote and the sentence they support (not in the text)."""
+    return [{"key": loc["key"], "quote": loc["quote"], "sentence": loc.get("sentence", "")}
+            for loc in node.findall(kb_locator) if loc.get("key")]
+
+
+class Block:
+    """One block of a section: its plain text, its locators, and whether the editors wrote it."""
+
+    def __init__(self, text: str, locators: list[dict[str, str]], editorial: bool = False) -> None:
+        self.text = text
+        self.locators = locators
+        self.editorial = editorial
+
+
+def _own_blocks(section: nodes.Element, editorial: bool = False) -> list[Block]:
+    blocks: list[Block] = []
     for child in section.children:
         if isinstance(child, (nodes.section,) + _SKIP):
             continue
+        if isinstance(child, kb_redactie):
+            blocks.extend(_own_blocks(child, editorial=True))
+            continue
+        if isinstance(child, kb_evidence):
+            # The notes of the paragraph before: its locators, no text of their own.
+            if blocks:
+                blocks[-1].locators.extend(_locators(child))
+            continue
         text = _block_text(child)
         if text:
-            blocks.append(text)
+            blocks.append(Block(text, _locators(child), editorial))
     return blocks
 
 
-def split_blocks(blocks: list[str], max_words: int = MAX_WORDS, min_words: int = MIN_WORDS) -> list[str]:
+def _group(blocks: list[Any], text_of: Any, max_words: int = MAX_WORDS, min_words: int = MIN_WORDS) -> list[list[Any]]:
     """Group blocks into chunks of at most ``max_words``, never cutting inside a block."""
-    chunks: list[list[str]] = []
-    current: list[str] = []
+    chunks: list[list[Any]] = []
+    current: list[Any] = []
     count = 0
     for block in blocks:
-        words = len(block.split())
+        words = len(text_of(block).split())
         if current and count + words > max_words and count >= min_words:
             chunks.append(current)
             current, count = [], 0
         current.append(block)
         count += words
     if current:
-        if chunks and count < min_words // 2 and len(" ".join(chunks[-1]).split()) + count <= max_words * 1.2:
+        last_words = sum(len(text_of(b).split()) for b in chunks[-1]) if chunks else 0
+        if chunks and count < min_words // 2 and last_words + count <= max_words * 1.2:
             chunks[-1].extend(current)
         else:
             chunks.append(current)
-    return ["\n\n".join(chunk) for chunk in chunks]
+    return chunks
 
 
 def _sections(node: nodes.Element, path: list[str]) -> Iterator[tuple[nodes.section, list[str]]]:
@@ -109,7 +134,8 @@ def extract_passages(doctree: nodes.document, docname: str, page: dict[str, Any]
         if not section["ids"] or set(section.get("classes", [])) & GENERATED_SECTIONS:
             continue
         anchor = section["ids"][0]
-        for part, text in enumerate(split_blocks(_own_blocks(section)), start=1):
+        chunks = _group(_own_blocks(section), lambda b: b.text)
+        for part, chunk in enumerate(chunks, start=1):
             passages.append({
                 "id": f"{docname}#{anchor}" + (f"~{part}" if part > 1 else ""),
                 "url": f"{page_uri}#{anchor}",
@@ -117,7 +143,9 @@ def extract_passages(doctree: nodes.document, docname: str, page: dict[str, Any]
                 **base,
                 "section": " › ".join(path),
                 "section_path": path,
-                "text": text,
+                "text": "\n\n".join(b.text for b in chunk),
+                "locators": [loc for b in chunk for loc in b.locators],
+                "editorial": [b.text for b in chunk if b.editorial],
             })
         for glossary in _own_glossaries(section):
             passages.extend(_glossary_passages(glossary, docname, page_uri, path, base))
@@ -143,11 +171,11 @@ def _glossary_passages(glossary: nodes.Element, docname: str, page_uri: str, pat
             continue
         anchor = terms[0]["ids"][0]
         name = " / ".join(_clean(t.astext()) for t in terms)
-        text = "\n\n".join(_block_text(child) for child in definition.children)
+        text = "\n\n".join(t for t in (_block_text(child) for child in definition.children) if t)
         out.append({
             "id": f"{docname}#{anchor}", "url": f"{page_uri}#{anchor}", "anchor": anchor, **base,
             "section": " › ".join(path + [name]), "section_path": path + [name],
-            "text": f"{name}: {text}",
+            "text": f"{name}: {text}", "locators": _locators(definition), "editorial": [],
         })
     return out
 

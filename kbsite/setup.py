@@ -7,6 +7,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from . import citation, collect, listings, passages
+from .provenance import setup_provenance
 
 STATIC = Path(__file__).parent / "static"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -22,6 +23,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(listings.kb_bibliography)
     app.add_directive("kb-overzicht", listings.KbOverzicht)
     app.add_directive("kb-bronnenlijst", listings.KbBronnenlijst)
+    setup_provenance(app)
     app.connect("config-inited", lambda app, config: _add_assets(app))
     app.connect("builder-inited", collect.on_builder_inited)
     app.connect("env-get-outdated", collect.on_env_get_outdated)

@@ -17,7 +17,7 @@ from .problems import Problem
 VOCABULARY_FILE = "kb/_data/vocabulaire.yaml"
 BIBLIOGRAPHY_FILE = "kb/_data/bibliografie.yaml"
 
-BIB_FIELDS = {"authors", "year", "date", "title", "publisher", "kind", "url", "note", "found_in", "seed"}
+BIB_FIELDS = {"authors", "year", "date", "title", "publisher", "kind", "url", "note", "found_in", "seed", "names"}
 BIB_REQUIRED = {"authors", "year", "title"}
 
 

@@ -14,6 +14,7 @@ import click
 
 from kbcore.errors import ContentError
 from kbcore.settings import Settings
+from .provenance_summary import provenance_file, summary_line
 from .sitecheck import check_passage_links
 
 
@@ -61,6 +62,9 @@ def build(settings: Settings, site_only: bool, index_only: bool, clean: bool, ve
         count = check_passage_links(Path(settings.site_dir), settings.passages_file)
         click.echo(f"Site gebouwd in {took:.1f} s: {settings.site_dir} ({count} passages, alle links kloppen)",
                    err=True)
+        line = summary_line(provenance_file(settings.site_dir))
+        if line:
+            click.echo(line, err=True)
     if site_only:
         return
     from indexer.build import build_index

@@ -1,4 +1,6 @@
 extensions = ["myst_parser", "kbsite"]
 language = "nl"
+myst_enable_extensions = ["colon_fence", "deflist"]
 html_baseurl = "https://kennisbank.test/"
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "seeds"]
+kb_seeds_dir = "seeds"
