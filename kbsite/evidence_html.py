@@ -13,7 +13,7 @@ from markupsafe import escape
 from sphinx.application import Sphinx
 
 from . import apa
-from .provenance import EDITORIAL_LABEL, kb_evidence, kb_locator, kb_redactie
+from .provenance import EDITORIAL_LABEL, kb_evidence, kb_locator, kb_redactie, kb_verwijzingen
 
 BIBLIOGRAPHY_DOC = "kb/bronnen/index"
 
@@ -75,6 +75,10 @@ def depart_redactie_html(translator: Any, node: kb_redactie) -> None:
     translator.body.append("</div>\n")
 
 
+def visit_verwijzingen_html(translator: Any, node: kb_verwijzingen) -> None:
+    translator.body.append('<div class="kb-verwijzingen">\n')
+
+
 def _skip(translator: Any, node: nodes.Node) -> None:
     raise nodes.SkipNode
 
@@ -88,4 +92,6 @@ def add_nodes(app: Sphinx) -> None:
     app.add_node(kb_locator, html=(_skip, None), **{b: (_skip, None) for b in others})
     app.add_node(kb_evidence, html=(visit_evidence_html, None), **{b: (_skip, None) for b in others})
     app.add_node(kb_redactie, html=(visit_redactie_html, depart_redactie_html),
+                 **{b: (_pass, _pass) for b in others})
+    app.add_node(kb_verwijzingen, html=(visit_verwijzingen_html, depart_redactie_html),
                  **{b: (_pass, _pass) for b in others})

@@ -21,7 +21,7 @@ from sphinx.application import Sphinx
 from . import apa
 from .collect import is_kb_doc, vocabulary
 from .listings import kb_listing
-from .provenance import kb_evidence, kb_locator, kb_redactie
+from .provenance import kb_evidence, kb_locator, kb_redactie, kb_verwijzingen
 
 MAX_WORDS = 250
 MIN_WORDS = 80
@@ -72,6 +72,9 @@ def _own_blocks(section: nodes.Element, editorial: bool = False) -> list[Block]:
             continue
         if isinstance(child, kb_redactie):
             blocks.extend(_own_blocks(child, editorial=True))
+            continue
+        if isinstance(child, kb_verwijzingen):
+            blocks.extend(_own_blocks(child, editorial))
             continue
         if isinstance(child, kb_evidence):
             # The notes of the paragraph before: its locators, no text of their own.
@@ -146,6 +149,7 @@ def extract_passages(doctree: nodes.document, docname: str, page: dict[str, Any]
                 "text": "\n\n".join(b.text for b in chunk),
                 "locators": [loc for b in chunk for loc in b.locators],
                 "editorial": [b.text for b in chunk if b.editorial],
+                "navigation": "kb-verwijzingen" in section.get("classes", []),
             })
         for glossary in _own_glossaries(section):
             passages.extend(_glossary_passages(glossary, docname, page_uri, path, base))
@@ -176,6 +180,7 @@ def _glossary_passages(glossary: nodes.Element, docname: str, page_uri: str, pat
             "id": f"{docname}#{anchor}", "url": f"{page_uri}#{anchor}", "anchor": anchor, **base,
             "section": " › ".join(path + [name]), "section_path": path + [name],
             "text": f"{name}: {text}", "locators": _locators(definition), "editorial": [],
+            "navigation": False,
         })
     return out
 

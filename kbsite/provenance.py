@@ -60,6 +60,14 @@ class kb_redactie(nodes.General, nodes.Element):
     """The editors' own explanation or advice: no finding of a study, and marked as such."""
 
 
+class kb_verwijzingen(nodes.General, nodes.Element):
+    """Links to other pages ("Verder lezen", "Welke dilemma's …"): navigation, not content.
+
+    Its section gets the class ``kb-verwijzingen``; passages of such a section are marked
+    ``navigation`` so the search app does not quote them as an answer.
+    """
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 def bron_role(name: str, rawtext: str, text: str, lineno: int, inliner: Inliner,
@@ -84,6 +92,28 @@ class RedactieDirective(SphinxDirective):
         self.set_source_info(node)
         self.state.nested_parse(self.content, self.content_offset, node)
         return [node]
+
+
+class VerwijzingenDirective(SphinxDirective):
+    """``:::{verwijzingen}`` … ``:::`` around the links of a cross-reference section."""
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        node = kb_verwijzingen()
+        self.set_source_info(node)
+        self.state.nested_parse(self.content, self.content_offset, node)
+        return [node]
+
+
+def mark_navigation_sections(doctree: nodes.document) -> None:
+    """Give the section around a {verwijzingen} block the class ``kb-verwijzingen``."""
+    for block in doctree.findall(kb_verwijzingen):
+        section = block.parent
+        while section is not None and not isinstance(section, nodes.section):
+            section = section.parent
+        if section is not None and "kb-verwijzingen" not in section["classes"]:
+            section["classes"].append("kb-verwijzingen")
 
 
 def seed_library(app: Sphinx) -> SeedLibrary:
@@ -267,6 +297,7 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
                                      f"{{redactie}}-blok: \"{text[:100]}\"", line, "bron"))
 
     _move_notes(doctree)
+    mark_navigation_sections(doctree)
     if record is not None:
         record["locators"] = quotes
         record["unsourced"] = unsourced
@@ -354,6 +385,7 @@ def setup_provenance(app: Sphinx) -> None:
     app.add_config_value("kb_provenance_file", "", "", [str])
     app.add_role("bron", bron_role)
     app.add_directive("redactie", RedactieDirective)
+    app.add_directive("verwijzingen", VerwijzingenDirective)
     evidence_html.add_nodes(app)
     # After the page record and labels exist (collect: 510), before the listing placeholder.
     app.connect("doctree-read", on_doctree_read, priority=520)

@@ -167,3 +167,19 @@ def test_without_source_texts_the_build_says_so_and_builds(tmp_path):
         assert "Niet gecontroleerd" in html
     finally:
         app.cleanup()
+
+
+def test_cross_reference_sections_are_marked_as_navigation(tmp_path):
+    app, warnings, _ = _build(tmp_path)
+    try:
+        assert warnings == []
+        passages = [json.loads(line) for line in
+                    (tmp_path / "_build" / "html" / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
+        by_id = {p["id"]: p for p in passages}
+        assert by_id["kb/aanbevelingen/regierol-wijkteam#regierol-wijkteam-verder"]["navigation"] is True
+        assert "Tiel" in by_id["kb/aanbevelingen/regierol-wijkteam#regierol-wijkteam-verder"]["text"]
+        assert by_id["kb/aanbevelingen/regierol-wijkteam#regierol-wijkteam-hoe"]["navigation"] is False
+        html = (tmp_path / "_build" / "html" / "kb/aanbevelingen/regierol-wijkteam.html").read_text(encoding="utf-8")
+        assert '<section class="kb-verwijzingen" id="regierol-wijkteam-verder">' in html
+    finally:
+        app.cleanup()
