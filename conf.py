@@ -47,7 +47,6 @@ html_theme_options = {
 
 # Provenance (kbsite/provenance.py): every {bron} quote is checked against these texts.
 kb_seeds_dir = _settings.seeds_dir
-kb_provenance_file = str(Path(_settings.site_dir).resolve().parent / "provenance.json")
 # Until every page carries its locators, unsourced sentences are listed, not fatal.
 kb_provenance_strict = False
 

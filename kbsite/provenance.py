@@ -341,8 +341,8 @@ def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], cha
 
 
 def provenance_file(app: Sphinx) -> Path:
-    configured = app.config.kb_provenance_file
-    return Path(configured) if configured else Path(app.outdir).parent / "provenance.json"
+    """``provenance.json`` beside the output directory (``_build/provenance.json`` for ``_build/html``)."""
+    return Path(app.outdir).parent / "provenance.json"
 
 
 def write_report(app: Sphinx, exception: Exception | None) -> None:
@@ -382,7 +382,6 @@ def setup_provenance(app: Sphinx) -> None:
 
     app.add_config_value("kb_seeds_dir", "../shared/seeds", "env", [str])
     app.add_config_value("kb_provenance_strict", True, "env", [bool])
-    app.add_config_value("kb_provenance_file", "", "", [str])
     app.add_role("bron", bron_role)
     app.add_directive("redactie", RedactieDirective)
     app.add_directive("verwijzingen", VerwijzingenDirective)
