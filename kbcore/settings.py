@@ -23,6 +23,7 @@ class Setting:
     name: str
     default: Any
     help: str
+    minimum: int | None = None  # lowest allowed value of a number setting
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -45,6 +46,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("threads", 4, "Aantal workerthreads van de webserver."),
     Setting("max_query_chars", 500, "Maximale lengte van een vraag in tekens."),
     Setting("log_queries", False, "Vragen in het log schrijven (standaard uit: vragen kunnen persoonsgegevens bevatten)."),
+    Setting("insights", False, "Inzichten voor redacteuren bijhouden: per vraag alleen de stammen van de inhoudswoorden na het wissen van persoonsgegevens, de dag, of er een antwoord was, de beste score en de getoonde passages; plus de knoppen 'nuttig ja/nee'. Standaard uit."),
+    Setting("insights_dir", "_build/inzichten", "Map van het inzichtenbestand (inzichten.sqlite); alleen gebruikt als insights aan staat."),
+    Setting("insights_days", 90, "Bewaartermijn van inzichten in dagen: oudere records worden bij elke start en dagelijks verwijderd.", minimum=1),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -64,10 +68,16 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
                 return False
             raise ValueError(value)
         if isinstance(default, int):
-            return int(value)
+            number = int(value)
+            minimum = _BY_NAME[name].minimum
+            if minimum is not None and number < minimum:
+                raise SettingsError(f"{origin}: instelling '{name}' moet minstens {minimum} zijn, kreeg {value!r}")
+            return number
         if isinstance(default, float):
             return float(value)
         return str(value)
+    except SettingsError:
+        raise
     except (TypeError, ValueError):
         kind = type(default).__name__
         raise SettingsError(f"{origin}: instelling '{name}' verwacht een {kind}, kreeg {value!r}") from None
@@ -96,6 +106,9 @@ class Settings:
     threads: int
     max_query_chars: int
     log_queries: bool
+    insights: bool
+    insights_dir: str
+    insights_days: int
 
     def replace(self, **changes: Any) -> "Settings":
         clean = {k: _coerce(k, v, "argument") for k, v in changes.items() if v is not None}
