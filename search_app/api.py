@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from .errors import HTTPError, MESSAGES
+from .insights import record_search
 from .query import parse_search_request
 from .results import run_search
 from .service import SearchService
@@ -20,6 +21,7 @@ def search() -> Response:
     if snapshot is None:
         raise HTTPError(503, f"{MESSAGES[503]} Geen geldige zoekindex geladen: {service.error}")
     outcome = run_search(snapshot, search_request, settings)
+    record_search(outcome)
     response = jsonify(outcome.to_json())
     response.headers["Cache-Control"] = "no-store"  # questions can be personal
     return response

@@ -14,6 +14,7 @@ from kbcore.settings import Settings, load_settings
 
 from . import api, health, search_page, site
 from .errors import init_errors
+from .insights import init_insights
 from .security import init_security
 from .service import SearcherFactory, SearchService, default_searcher_factory
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None,
     app.extensions["search"] = SearchService(
         settings, searcher_factory or default_searcher_factory(), reload_check_seconds)
 
+    init_insights(app, settings)  # off by default: then it touches nothing
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(search_page.bp)

@@ -42,6 +42,7 @@ class SearchOutcome:
     sentences: list[Sentence]
     results: list[ResultItem]
     facets: dict[str, list[FacetValue]]
+    best_score: float = 0.0  # of the best passage, also below the threshold (for insights)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,4 +78,5 @@ def run_search(snapshot: IndexSnapshot, request: SearchRequest, settings: Settin
     if settings.log_queries:
         log.info("Zoekvraag %r: %d resultaten, antwoord %s, %.1f ms", request.q, len(results),
                  "ja" if found else "nee", (time.perf_counter() - started) * 1000)
-    return SearchOutcome(request, found and bool(sentences), sentences, results, facets)
+    return SearchOutcome(request, found and bool(sentences), sentences, results, facets,
+                         best_score=float(hits[0].score) if hits else 0.0)

@@ -14,6 +14,7 @@ from kbcore.errors import BadQuery
 
 from .errors import MESSAGES, bad_query_message
 from .facets import FACET_KEYS, FACET_TITLES
+from .insights import record_search
 from .query import parse_search_request
 from .results import run_search
 from .service import SearchService
@@ -52,5 +53,6 @@ def search_page() -> tuple[str, int, dict[str, str]]:
         outcome = run_search(snapshot, search_request, settings)
     except BadQuery as exc:
         return _render(400, q=search_request.q, error=bad_query_message(exc))
+    record_search(outcome)
     return _render(q=search_request.q, outcome=outcome,
                    theme_pages=snapshot.vocabulary.theme_pages)

@@ -47,8 +47,11 @@ class RunningServer:
 
 
 def start_kb_serve(settings: Settings, log_path: Path, threads: int | None = None,
-                   timeout: float = 120.0) -> RunningServer:
-    """Start `kb serve` with ``settings`` on a free port; return once /healthz answers 200."""
+                   timeout: float = 120.0, extra_env: dict[str, str] | None = None) -> RunningServer:
+    """Start `kb serve` with ``settings`` on a free port; return once /healthz answers 200.
+
+    ``extra_env`` adds ``KB_*`` variables of settings not passed on by default.
+    """
     port = free_port()
     threads = threads or settings.threads
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
@@ -60,6 +63,7 @@ def start_kb_serve(settings: Settings, log_path: Path, threads: int | None = Non
                 "KB_LOG_QUERIES": "0",
                 "KB_CONFIG": str(log_path.parent / "geen-kb.toml"),
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))})
+    env.update(extra_env or {})
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             [*kb_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)],
