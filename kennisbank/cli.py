@@ -19,6 +19,7 @@ _COMMANDS = {
     "ask": ("kennisbank.cmd_ask", "ask"),
     "serve": ("kennisbank.cmd_serve", "serve"),
     "eval": ("kennisbank.cmd_eval", "eval_command"),
+    "inzichten": ("kennisbank.cmd_inzichten", "inzichten"),
 }
 
 
