@@ -1,4 +1,4 @@
-"""Register the extension's events, directives and assets with Sphinx."""
+"""Register the extension's events, directives, theme and assets with Sphinx."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,24 +6,36 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+from kbcore import huisstijl
+
 from . import citation, collect, listings, passages
+from .glossary_az import setup_glossary_az
+from .homepage import setup_homepage
+from .pagecontext import setup_pagecontext
 from .provenance import setup_provenance
+from .translations import setup_translations
 
 STATIC = Path(__file__).parent / "static"
-TEMPLATES = Path(__file__).parent / "templates"
+THEME = Path(__file__).parent / "theme" / "kennisbank"
 
 
 def _add_assets(app: Sphinx) -> None:
+    app.config.html_static_path.append(str(huisstijl.STATIC))
     app.config.html_static_path.append(str(STATIC))
-    app.config.templates_path.insert(0, str(TEMPLATES))
+    app.config.templates_path.append(str(huisstijl.TEMPLATES))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_html_theme("kennisbank", str(THEME))
     app.add_node(listings.kb_listing)
     app.add_node(listings.kb_bibliography)
     app.add_directive("kb-overzicht", listings.KbOverzicht)
     app.add_directive("kb-bronnenlijst", listings.KbBronnenlijst)
     setup_provenance(app)
+    setup_homepage(app)
+    setup_glossary_az(app)
+    setup_pagecontext(app)
+    setup_translations(app)
     app.connect("config-inited", lambda app, config: _add_assets(app))
     app.connect("builder-inited", collect.on_builder_inited)
     app.connect("env-get-outdated", collect.on_env_get_outdated)
@@ -42,7 +54,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", listings.on_doctree_resolved)
     app.connect("doctree-resolved", citation.on_doctree_resolved, priority=600)
     app.connect("build-finished", passages.write_passages)
-    app.add_css_file("kb.css")
+    app.add_css_file("huisstijl.css", priority=300)
+    app.add_css_file("kb.css", priority=310)
     app.add_css_file("kb-print.css", media="print")
+    app.add_js_file("huisstijl.js", priority=300, defer="defer")
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": False,
             "env_version": 1}
+
