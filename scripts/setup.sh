@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up (or update) everything the project needs, from the repo's own files.
 #   bash scripts/setup.sh          runtime: .venv with the CPU build of torch and the project
-#   bash scripts/setup.sh --test   also the test extra and Debian's Chromium for browser tests
+#   bash scripts/setup.sh --test   also the test extra, Debian's Chromium for browser tests and
+#                                  axe-core from npm (package-lock.json) for their accessibility checks
 # Idempotent: a second run only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,5 +50,17 @@ if [ $want_test = 1 ] && [ ! -x /usr/bin/chromium ]; then
   [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+if [ $want_test = 1 ]; then
+  # axe-core for the accessibility checks of the browser tests, pinned in package-lock.json
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "== Node.js en npm (Debian-pakketten) voor axe-core"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  echo "== axe-core voor de toegankelijkheidstests (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 echo "== klaar"

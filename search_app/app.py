@@ -15,6 +15,7 @@ from kbcore.settings import Settings, load_settings
 from . import api, health, search_page, site
 from .errors import init_errors
 from .insights import init_insights
+from .look import init_look
 from .security import init_security
 from .service import SearcherFactory, SearchService, default_searcher_factory
 
@@ -54,5 +55,6 @@ def create_app(settings: Settings | None = None,
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(search_page.bp)
+    init_look(app)  # shared header, footer, styles and /favicon.ico, before the site's catch-all
     app.register_blueprint(site.bp)  # last: its catch-all route must not shadow the others
     return app

@@ -30,3 +30,14 @@ def real_site(tmp_path_factory) -> Path:
     settings = load_settings(env={}).replace(source_dir=str(REPO), site_dir=str(out))
     build_site(settings)
     return out
+
+
+@pytest.fixture(scope="session")
+def real_embedding_cache(tmp_path_factory) -> str:
+    """One embedding cache for every test that indexes the real site, so it is embedded once.
+
+    ``KB_TEST_CACHE_DIR`` names a persistent directory to reuse between runs.
+    """
+    import os
+
+    return os.environ.get("KB_TEST_CACHE_DIR") or str(tmp_path_factory.mktemp("embeddings"))

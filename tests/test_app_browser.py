@@ -84,7 +84,7 @@ def test_search_page_works_by_keyboard_and_js_enhances_copy(served_kb, page):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/zoeken\?q="))
     page.keyboard.press("Tab")  # on a result page the skip link comes first
-    assert page.evaluate("document.activeElement.className") == "skiplink"
+    assert page.evaluate("document.activeElement.className") == "kb-skiplink"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "inhoud"
     # tabbing reaches the citations, and keyboard focus is visible (an outline)

@@ -142,9 +142,12 @@ def test_page_has_no_inline_script_or_handlers_and_only_own_assets(client):
         response = client.get(url)
         page = Page(response.get_data(as_text=True))
         assert page.inline_scripts == 0 and not page.event_handlers and page.inline_styles == 0
-        assert [s["src"] for s in page.scripts] == ["/_zoeken/zoeken.js"]
-    css = client.get("/_zoeken/zoeken.css")
+        assert [s["src"] for s in page.scripts] == ["/_huisstijl/huisstijl.js", "/_zoeken/zoeken.js"]
+    css = client.get("/_huisstijl/huisstijl.css")  # the look shared with the site
     assert css.status_code == 200 and ":focus-visible" in css.get_data(as_text=True)
+    css.close()
+    css = client.get("/_zoeken/zoeken.css")
+    assert css.status_code == 200 and ".antwoord" in css.get_data(as_text=True)
     css.close()
     js = client.get("/_zoeken/zoeken.js")
     assert js.status_code == 200 and "clipboard" in js.get_data(as_text=True)
@@ -154,7 +157,7 @@ def test_page_has_no_inline_script_or_handlers_and_only_own_assets(client):
 def test_page_is_usable_on_a_phone_and_by_keyboard(client):
     html, page = get_page(client, "/zoeken", query_string={"q": QUESTION})
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
-    assert 'class="skiplink" href="#inhoud"' in html and "inhoud" in page.ids
+    assert 'class="kb-skiplink" href="#inhoud"' in html and "inhoud" in page.ids
     assert 'tabindex="' not in html.replace('tabindex="-1"', "")  # natural tab order only
     for field in page.inputs:
         if field.get("type") != "hidden":

