@@ -69,8 +69,8 @@ def translations_script(messages: dict[str, object], rule: str, locale: str) -> 
             if v and not (isinstance(v, list) and not all(v))}
     body = json.dumps(kept, ensure_ascii=False, indent=2)
     return ("// Sphinx's translations for its scripts, written by kbsite/translations.py at build time.\n"
-            "// The plural rule is a plain function here: Sphinx's own file builds it with\n"
-            "// new Function(), which the Content-Security-Policy blocks.\n"
+            "// The plural rule is a plain function here: Sphinx's own file has it compiled from a\n"
+            "// string at run time, which the Content-Security-Policy blocks.\n"
             "(() => {\n"
             f"  Object.assign(Documentation.TRANSLATIONS, {body});\n"
             f"  Documentation.PLURAL_EXPR = {plural_function(rule)};\n"

@@ -24,6 +24,8 @@ from urllib.parse import quote_plus
 
 import pytest
 
+from kbsite.translations import LOCALE_DIR
+
 from kbcore.settings import load_settings
 from tests.serve_process import start_kb_serve, stop_server
 
@@ -145,8 +147,11 @@ def served_tiny_site(tmp_path_factory, real_embedding_cache):
     src = tmp / "src"
     shutil.copytree(REPO / "tests" / "roots" / "test-kbsite", src)
     app = SphinxTestApp("html", srcdir=src, builddir=tmp / "_build", freshenv=True,
-                        confoverrides={"html_theme": "kennisbank"}, status=StringIO(), warning=StringIO())
-    app.build()
+                        confoverrides={"html_theme": "kennisbank", "locale_dirs": [str(LOCALE_DIR)]}, status=StringIO(), warning=StringIO())
+    try:
+        app.build()
+    finally:
+        app.cleanup()  # restores docutils' node registry for the next Sphinx build in this process
     assert not app.warning.getvalue().strip(), app.warning.getvalue()
     server = _serve(Path(app.outdir), tmp, real_embedding_cache)
     try:
