@@ -134,7 +134,7 @@ def test_page_with_the_form_keeps_the_page_rules(on_app):
     html = on_app.test_client().get("/zoeken", query_string={"q": QUESTION}).get_data(as_text=True)
     page = Page(html)
     assert page.inline_scripts == 0 and not page.event_handlers and page.inline_styles == 0
-    assert [s["src"] for s in page.scripts] == ["/_zoeken/zoeken.js", "/_zoeken/inzichten.js"]
+    assert [s["src"] for s in page.scripts] == ["/_huisstijl/huisstijl.js", "/_zoeken/zoeken.js", "/_zoeken/inzichten.js"]
     ids = [i for i in page.ids]
     assert len(ids) == len(set(ids))
     js = on_app.test_client().get("/_zoeken/inzichten.js")
