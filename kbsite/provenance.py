@@ -319,14 +319,19 @@ def _move_notes(doctree: nodes.document) -> None:
 
 
 def _remove_locator(paragraph: nodes.paragraph, locator: kb_locator) -> None:
-    """Take a locator out of its paragraph without leaving "afwachtend ." behind."""
-    index = paragraph.index(locator)
+    """Take a locator out of its paragraph without leaving "afwachtend ." behind.
+
+    Children are found by identity: Text nodes compare as strings, so ``paragraph.replace`` of a
+    line break before the locator would replace the paragraph's first line break instead
+    (and join "in de" and "inventarisatie" far from the locator).
+    """
+    index = next(i for i, child in enumerate(paragraph.children) if child is locator)
     before = paragraph[index - 1] if index > 0 else None
     after = paragraph[index + 1] if index + 1 < len(paragraph) else None
-    paragraph.remove(locator)
+    del paragraph[index]
     if isinstance(before, nodes.Text) and before.endswith((" ", "\n")) and (
             after is None or (isinstance(after, nodes.Text) and after[:1] in {".", ",", ";", ":", "!", "?", ")"})):
-        paragraph.replace(before, nodes.Text(before.rstrip()))
+        paragraph[index - 1] = nodes.Text(before.rstrip())
 
 
 def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],

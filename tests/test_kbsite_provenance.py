@@ -62,6 +62,23 @@ def test_every_quote_shows_on_its_page_as_a_note(tmp_path):
         app.cleanup()
 
 
+def test_a_locator_on_its_own_line_joins_no_words_elsewhere_in_the_paragraph(tmp_path):
+    """A role that starts a line is taken out with its line break, not the paragraph's first one."""
+    body = ("In Tiel had het\nwijkteam 3,5 fte, zo staat in de\nevaluatie\n"
+            "{bron}`gilsing-hermens-2016: had het wijkteam 3,5 fte`. Het lijkt erop dat de regie\n"
+            "niet altijd duidelijk is\n{bron}`gilsing-hermens-2016: Het lijkt erop dat de regie niet altijd duidelijk is`.")
+    app, warnings, _ = _build(tmp_path, _tiel(body))
+    try:
+        assert warnings == []
+        html = (tmp_path / "_build" / "html" / "kb/praktijkvoorbeelden/tiel.html").read_text(encoding="utf-8")
+        paragraph = html[html.index("<p>In Tiel"):]
+        paragraph = " ".join(paragraph[:paragraph.index("</p>")].split())
+        assert paragraph == ("<p>In Tiel had het wijkteam 3,5 fte, zo staat in de evaluatie. "
+                             "Het lijkt erop dat de regie niet altijd duidelijk is.")
+    finally:
+        app.cleanup()
+
+
 def test_passages_keep_locators_but_not_the_quotes(tmp_path):
     app, _, _ = _build(tmp_path)
     try:
