@@ -13,7 +13,7 @@ from markupsafe import escape
 from sphinx.application import Sphinx
 
 from . import apa
-from .provenance import EDITORIAL_LABEL, kb_evidence, kb_locator, kb_redactie, kb_verwijzingen
+from .provenance import EDITORIAL_LABEL, kb_evidence, kb_locator, kb_locator_ref, kb_redactie, kb_verwijzingen
 
 BIBLIOGRAPHY_DOC = "kb/bronnen/index"
 
@@ -40,7 +40,10 @@ def note_html(translator: Any, locator: kb_locator) -> str:
     if BIBLIOGRAPHY_DOC in builder.env.found_docs:
         uri = builder.get_relative_uri(docname, BIBLIOGRAPHY_DOC) + f"#bron-{key}"
         study = f'<a href="{escape(uri)}">{study}</a>'
-    html = [f'<details class="kb-bron"><summary>bron: {escape(apa.short_citation(entry))}</summary>',
+    number = locator.get("number")
+    anchor = f' id="kb-bron-{number}"' if number else ""
+    label = f"bron {number}: " if number else "bron: "
+    html = [f'<details class="kb-bron"{anchor}><summary>{escape(label)}{escape(apa.short_citation(entry))}</summary>',
             f'<blockquote class="kb-bron-citaat"><p>“{escape(locator["quote"])}”</p></blockquote>',
             f'<p class="kb-bron-studie">{study}</p>']
     seed = locator.get("seed")
@@ -58,6 +61,13 @@ def note_html(translator: Any, locator: kb_locator) -> str:
         html.append('<p class="kb-bron-document">(Niet gecontroleerd: de bronteksten waren niet aanwezig bij het bouwen.)</p>')
     html.append("</details>")
     return "".join(html)
+
+
+def visit_locator_ref_html(translator: Any, node: kb_locator_ref) -> None:
+    number = node["number"]
+    translator.body.append(f'<sup class="kb-bron-ref"><a href="#kb-bron-{number}" '
+                           f'aria-label="bron {number}">{number}</a></sup>')
+    raise nodes.SkipNode
 
 
 def visit_evidence_html(translator: Any, node: kb_evidence) -> None:
@@ -90,6 +100,7 @@ def _pass(translator: Any, node: nodes.Node) -> None:
 def add_nodes(app: Sphinx) -> None:
     others = ("latex", "text", "man", "texinfo", "xml")
     app.add_node(kb_locator, html=(_skip, None), **{b: (_skip, None) for b in others})
+    app.add_node(kb_locator_ref, html=(visit_locator_ref_html, None), **{b: (_skip, None) for b in others})
     app.add_node(kb_evidence, html=(visit_evidence_html, None), **{b: (_skip, None) for b in others})
     app.add_node(kb_redactie, html=(visit_redactie_html, depart_redactie_html),
                  **{b: (_pass, _pass) for b in others})

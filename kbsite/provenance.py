@@ -52,6 +52,10 @@ class kb_locator(nodes.Inline, nodes.Element):
     """
 
 
+class kb_locator_ref(nodes.Inline, nodes.Element):
+    """Where a locator stood in its sentence: a small number linking to its note (no text)."""
+
+
 class kb_evidence(nodes.General, nodes.Element):
     """The notes for the locators of one paragraph, placed right after it."""
 
@@ -305,21 +309,29 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def _move_notes(doctree: nodes.document) -> None:
-    """Put the locators of each paragraph into one kb_evidence node right after it."""
+    """Put the locators of each paragraph into one kb_evidence node right after it.
+
+    In the sentence a locator leaves a numbered reference to its note (``kb_locator_ref``),
+    so a reader sees which sentence a note belongs to; it has no text of its own, so the
+    passages for search read the sentence as written.
+    """
+    number = 0
     for paragraph in list(doctree.findall(nodes.paragraph)):
         found = [child for child in paragraph.children if isinstance(child, kb_locator)]
         if not found or paragraph.parent is None:
             continue
         for locator in found:
-            _remove_locator(paragraph, locator)
+            number += 1
+            locator["number"] = number
+            _replace_locator(paragraph, locator, kb_locator_ref(number=number))
         evidence = kb_evidence()
         evidence.extend(found)
         parent = paragraph.parent
         parent.insert(parent.index(paragraph) + 1, evidence)
 
 
-def _remove_locator(paragraph: nodes.paragraph, locator: kb_locator) -> None:
-    """Take a locator out of its paragraph without leaving "afwachtend ." behind.
+def _replace_locator(paragraph: nodes.paragraph, locator: kb_locator, ref: nodes.Node) -> None:
+    """Put ``ref`` where the locator stood, right after the word before it ("afwachtend¹.").
 
     Children are found by identity: Text nodes compare as strings, so ``paragraph.replace`` of a
     line break before the locator would replace the paragraph's first line break instead
@@ -327,11 +339,12 @@ def _remove_locator(paragraph: nodes.paragraph, locator: kb_locator) -> None:
     """
     index = next(i for i, child in enumerate(paragraph.children) if child is locator)
     before = paragraph[index - 1] if index > 0 else None
-    after = paragraph[index + 1] if index + 1 < len(paragraph) else None
-    del paragraph[index]
-    if isinstance(before, nodes.Text) and before.endswith((" ", "\n")) and (
-            after is None or (isinstance(after, nodes.Text) and after[:1] in {".", ",", ";", ":", "!", "?", ")"})):
-        paragraph[index - 1] = nodes.Text(before.rstrip())
+    paragraph[index] = ref
+    if isinstance(before, nodes.Text) and before.endswith((" ", "\n")):
+        after = paragraph[index + 1] if index + 1 < len(paragraph) else None
+        if after is None or (isinstance(after, nodes.Text) and (after[:1] in {".", ",", ";", ":", "!", "?", ")"}
+                                                               or after[:1].isspace())):
+            paragraph[index - 1] = nodes.Text(before.rstrip())
 
 
 def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],

@@ -116,6 +116,30 @@ def _is_heading(lines: list[str], i: int) -> bool:
     return not before and not after
 
 
+def _short(line: str) -> bool:
+    line = line.strip()
+    return bool(line) and len(line) <= _HEADING_MAX_CHARS and line[-1] not in ".,;:"
+
+
+def _headings(lines: list[str]) -> list[tuple[int, str]]:
+    """Section headings: short lines standing alone; a run of questions is a list, not headings.
+
+    The inventory lists its ten questions as separate short lines; without this rule the
+    list's items would pass for section headings of the text that follows.
+    """
+    found = []
+    for i in range(len(lines)):
+        if not _is_heading(lines, i):
+            continue
+        prev = next((lines[j] for j in range(i - 1, -1, -1) if lines[j].strip()), "")
+        nxt = next((lines[j] for j in range(i + 1, len(lines)) if lines[j].strip()), "")
+        question = lines[i].strip().endswith("?")
+        if question and any(_short(other) and other.strip().endswith("?") for other in (prev, nxt)):
+            continue
+        found.append((i, lines[i].strip()))
+    return found
+
+
 class SeedText:
     """One source text, in canonical form (once per reading of a hyphen at a line end)."""
 
@@ -129,7 +153,7 @@ class SeedText:
         for line in lines:
             self._line_starts.append(offset)
             offset += len(line) + 1
-        self._headings = [(i, lines[i].strip()) for i in range(len(lines)) if _is_heading(lines, i)]
+        self._headings = _headings(lines)
 
     def line_of(self, offset: int) -> int:
         """1-based line number of a character offset."""

@@ -49,9 +49,9 @@ def test_every_quote_shows_on_its_page_as_a_note(tmp_path):
             html = (tmp_path / "_build" / "html" / quote["page"].replace(".md", ".html")).read_text(encoding="utf-8")
             assert f"<p>“{quote['quote']}”</p>" in html
         html = (tmp_path / "_build" / "html" / "kb/praktijkvoorbeelden/tiel.html").read_text(encoding="utf-8")
-        note = html[html.index('<details class="kb-bron">'):]
+        note = html[html.index('<details class="kb-bron" id="kb-bron-1">'):]
         note = note[:note.index("</details>")]
-        assert "<summary>bron: Gilsing &amp; Hermens (2016)</summary>" in note
+        assert "<summary>bron 1: Gilsing &amp; Hermens (2016)</summary>" in note
         assert 'href="../bronnen/index.html#bron-gilsing-hermens-2016"' in note  # the study, in APA
         assert "Aangehaald in Movisie e.a. (2016), onder “Tiel”" in note  # the seed that reports it
         # The quote is not inside the paragraph's own text, and no " ." is left where the role stood.
@@ -73,8 +73,9 @@ def test_a_locator_on_its_own_line_joins_no_words_elsewhere_in_the_paragraph(tmp
         html = (tmp_path / "_build" / "html" / "kb/praktijkvoorbeelden/tiel.html").read_text(encoding="utf-8")
         paragraph = html[html.index("<p>In Tiel"):]
         paragraph = " ".join(paragraph[:paragraph.index("</p>")].split())
-        assert paragraph == ("<p>In Tiel had het wijkteam 3,5 fte, zo staat in de evaluatie. "
-                             "Het lijkt erop dat de regie niet altijd duidelijk is.")
+        ref = '<sup class="kb-bron-ref"><a href="#kb-bron-{0}" aria-label="bron {0}">{0}</a></sup>'
+        assert paragraph == (f"<p>In Tiel had het wijkteam 3,5 fte, zo staat in de evaluatie{ref.format(1)}. "
+                             f"Het lijkt erop dat de regie niet altijd duidelijk is{ref.format(2)}.")
     finally:
         app.cleanup()
 

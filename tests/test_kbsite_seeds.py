@@ -63,3 +63,10 @@ def test_citations_by_author_year_in_parentheses_and_by_name():
     # Not citations: a law with its year, a date, a title's words in another sense.
     assert found("Sinds de Wmo 2015 en per 1 januari 2015 (de decentralisatie) veranderde veel.") == []
     assert found("Teams die doen wat nodig is, werken zo.") == []
+
+
+def test_a_list_of_questions_is_not_taken_for_section_headings():
+    text = SeedText("bron.txt", "Leeswijzer\n\nDe vragen zijn:\n\nHoe maak ik ruimte?\n\nHoe kan ik anderen ontmoeten?\n"
+                                "Wie heeft welke taak?\n\nVolle takenpakketten\n\nTekst over takenpakketten.\n")
+    assert text.find("Wie heeft welke taak?").heading == "Leeswijzer"
+    assert text.find("Tekst over takenpakketten").heading == "Volle takenpakketten"

@@ -27,4 +27,11 @@
   }
   var inhoud = document.querySelector("details.kb-optoc");
   if (inhoud && smal.matches) { inhoud.open = false; }
+  // A number in a sentence links to its "bron" note: open the note it lands on.
+  var openBron = function () {
+    var doel = location.hash && document.getElementById(location.hash.slice(1));
+    if (doel && doel.tagName === "DETAILS" && doel.classList.contains("kb-bron")) { doel.open = true; }
+  };
+  window.addEventListener("hashchange", openBron);
+  openBron();
 })();
