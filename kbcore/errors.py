@@ -33,3 +33,7 @@ class EmbedderUnavailable(KBError):
 
 class BadQuery(KBError):
     """A question or filter the search cannot take (empty, too long, unknown filter value)."""
+
+
+class CoursePackError(KBError):
+    """A course pack cannot be made (unknown item, bad list, unwritable output, no PDF tool)."""

@@ -28,8 +28,11 @@ def format_authors(authors: list[str]) -> str:
     return ", ".join(names[:-1]) + ", & " + names[-1]
 
 
+_MARKS = (".", "?", "!")
+
+
 def _end(text: str) -> str:
-    return text if text.endswith((".", "?", "!")) else text + "."
+    return text if text.endswith(_MARKS) else text + "."
 
 
 def reference_parts(entry: dict[str, Any]) -> Parts:
@@ -42,7 +45,7 @@ def reference_parts(entry: dict[str, Any]) -> Parts:
         parts.append((_end(title) + " ", False))
     else:
         parts.append((title, True))
-        parts.append((". " if not title.endswith((".", "?", "!")) else " ", False))
+        parts.append((". " if not title.endswith(_MARKS) else " ", False))
     publisher = str(entry.get("publisher") or "").strip()
     if publisher and publisher not in authors:
         parts.append((_end(publisher) + " ", False))
@@ -55,10 +58,45 @@ def reference_parts(entry: dict[str, Any]) -> Parts:
     return _strip_end(parts)
 
 
+def date_stamp(date: dt.date) -> str:
+    """The date as APA 7 writes it for a web page, in Dutch: '2025, 14 maart'."""
+    return f"{date.year}, {date.day} {MONTHS_NL[date.month - 1]}"
+
+
+def long_date(date: dt.date) -> str:
+    """'14 maart 2025', for "Laatst gewijzigd" and course packs."""
+    return f"{date.day} {MONTHS_NL[date.month - 1]} {date.year}"
+
+
 def page_citation_parts(title: str, date: dt.date, url: str) -> Parts:
-    """APA 7 reference of one of our pages; the site is the group author."""
-    stamp = f"{date.year}, {date.day} {MONTHS_NL[date.month - 1]}"
-    return [(f"{SITE_NAME}. ({stamp}). ", False), (title, True), (". ", False), (url, False)]
+    """APA 7 reference of one of our pages; the site is the group author.
+
+    A title that ends in '?' or '!' keeps its own mark and gets no full stop after it.
+    """
+    title = title.strip()
+    return [(f"{SITE_NAME}. ({date_stamp(date)}). ", False), (title, True),
+            (" " if title.endswith(_MARKS) else ". ", False), (url, False)]
+
+
+def passage_citation_parts(title: str, section: str | None, date: dt.date, url: str,
+                           kind: str = "alinea") -> Parts:
+    """APA 7 reference of one paragraph or section of a page.
+
+    The part is described in square brackets after the title, as APA 7 does for the form
+    of a work ('[alinea uit de sectie ‘Waarom de regierol telt’]'); the URL carries the
+    anchor. ``kind`` is 'alinea', 'sectie' or 'begrip'; ``section`` is None for the page's opening.
+    """
+    title = title.strip()
+    if kind == "sectie":
+        what = f"sectie ‘{section}’" if section else "sectie"
+    elif kind == "begrip":
+        what = f"begrip ‘{section}’"
+    elif section:
+        what = f"alinea uit de sectie ‘{section}’"
+    else:
+        what = "alinea uit de inleiding"
+    return [(f"{SITE_NAME}. ({date_stamp(date)}). ", False), (title, True),
+            (f" [{what}]. ", False), (url, False)]
 
 
 def _strip_end(parts: Parts) -> Parts:

@@ -5,9 +5,7 @@ passages of unchanged pages survive an incremental build.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import subprocess
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
+from .history import History, PageHistory
 from .pagemodel import parse_page
 from .problems import Problem, report
 from .vocabulary import BIBLIOGRAPHY_FILE, VOCABULARY_FILE, Vocabulary, load_vocabulary
@@ -64,18 +63,12 @@ def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], cha
     return []
 
 
-def _last_changed(path: Path) -> dt.date:
-    """Date of the last commit touching ``path``; today if it is new or git is absent."""
-    try:
-        out = subprocess.run(["git", "log", "-1", "--format=%cs", "--", path.name], cwd=path.parent,
-                             capture_output=True, text=True, timeout=10, check=False).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", path.name], cwd=path.parent,
-                               capture_output=True, text=True, timeout=10, check=False).stdout.strip()
-        if out and not dirty:
-            return dt.date.fromisoformat(out)
-    except (OSError, ValueError, subprocess.SubprocessError):
-        pass
-    return dt.date.today()
+def page_history(app: Sphinx, path: Path) -> PageHistory:
+    """Last change and recent changes of a source file (see kbsite/history.py)."""
+    history = getattr(app, "kb_history", None)
+    if history is None:
+        history = app.kb_history = History(Path(app.srcdir))  # type: ignore[attr-defined]
+    return history.for_file(path)
 
 
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -89,7 +82,10 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     env.kb_pages.pop(docname, None)  # type: ignore[attr-defined]
     if meta is not None:
         record: dict[str, Any] = asdict(meta)
-        record["date"] = _last_changed(Path(app.srcdir) / path).isoformat()
+        history = page_history(app, Path(app.srcdir) / path)
+        record["date"] = history.date.isoformat()
+        record["changes"] = [(c.date.isoformat(), c.summary) for c in history.changes]
+        record["history_known"] = history.from_git
         env.kb_pages[docname] = record  # type: ignore[attr-defined]
 
 

@@ -8,7 +8,7 @@ from sphinx.application import Sphinx
 
 from kbcore import huisstijl
 
-from . import citation, collect, listings, passages
+from . import citation, collect, listings, pagecite, passages, permalinks
 from .glossary_az import setup_glossary_az
 from .homepage import setup_homepage
 from .pagecontext import setup_pagecontext
@@ -38,11 +38,18 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_translations(app)
     app.connect("config-inited", lambda app, config: _add_assets(app))
     app.connect("builder-inited", collect.on_builder_inited)
+    app.connect("builder-inited", permalinks.on_builder_inited)
+    app.connect("env-get-outdated", permalinks.on_env_get_outdated)
+    app.connect("source-read", permalinks.on_source_read)
+    app.add_transform(permalinks.ParagraphIds)
+    app.connect("env-purge-doc", permalinks.on_env_purge_doc)
+    app.connect("env-merge-info", permalinks.on_env_merge_info)
     app.connect("env-get-outdated", collect.on_env_get_outdated)
     app.connect("env-before-read-docs", collect.on_env_before_read_docs)
     app.connect("source-read", collect.on_source_read)
     # doctree-read: after Sphinx's title collector (priority 500), labels and title first,
     # then the auto-listing placeholder.
+    app.connect("doctree-read", permalinks.on_doctree_read, priority=400)
     app.connect("doctree-read", collect.on_doctree_read, priority=510)
     app.connect("doctree-read", listings.append_auto_listing, priority=530)
     app.connect("env-purge-doc", collect.on_env_purge_doc)
@@ -53,11 +60,18 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", passages.on_doctree_resolved, priority=400)
     app.connect("doctree-resolved", listings.on_doctree_resolved)
     app.connect("doctree-resolved", citation.on_doctree_resolved, priority=600)
+    # then the cite controls (raw HTML, after passages were taken from the page)
+    app.connect("doctree-resolved", permalinks.on_doctree_resolved, priority=650)
+    app.connect("doctree-resolved", pagecite.on_doctree_resolved, priority=660)
+    app.connect("html-page-context", pagecite.on_html_page_context)
     app.connect("build-finished", passages.write_passages)
+    app.connect("build-finished", pagecite.write_citation_files)
     app.add_css_file("huisstijl.css", priority=300)
     app.add_css_file("kb.css", priority=310)
+    app.add_css_file("kb-citeer.css", priority=320)
     app.add_css_file("kb-print.css", media="print")
     app.add_js_file("huisstijl.js", priority=300, defer="defer")
+    app.add_js_file("kb-citeer.js", priority=310, defer="defer")
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": False,
             "env_version": 2}
 

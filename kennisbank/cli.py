@@ -20,6 +20,8 @@ _COMMANDS = {
     "serve": ("kennisbank.cmd_serve", "serve"),
     "eval": ("kennisbank.cmd_eval", "eval_command"),
     "inzichten": ("kennisbank.cmd_inzichten", "inzichten"),
+    "alinea-ids": ("kennisbank.cmd_alinea_ids", "alinea_ids"),
+    "cursus": ("kennisbank.cmd_cursus", "cursus"),
 }
 
 

@@ -15,6 +15,7 @@ import click
 from kbcore.errors import ContentError
 from kbcore.settings import Settings
 from .provenance_summary import provenance_file, summary_line
+from kbcore.urls import is_loopback, loopback_warning
 from .sitecheck import check_passage_links
 
 
@@ -31,7 +32,9 @@ def build_site(settings: Settings, clean: bool = False, quiet: bool = True) -> f
     if clean:
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(doctrees, ignore_errors=True)
-    args = ["-W", "--keep-going", "-b", "html", "-d", str(doctrees), str(src), str(out)]
+    # base_url from every source (kb.toml, --config, KB_BASE_URL), not only what conf.py sees
+    args = ["-W", "--keep-going", "-b", "html", "-D", f"html_baseurl={settings.base_url}",
+            "-d", str(doctrees), str(src), str(out)]
     if quiet:
         args.insert(0, "-q")
     start = time.perf_counter()
@@ -49,14 +52,17 @@ def build_site(settings: Settings, clean: bool = False, quiet: bool = True) -> f
 @click.option("--clean", is_flag=True, help="Alles opnieuw bouwen in plaats van alleen wat veranderde.")
 @click.option("--verbose", "-v", is_flag=True, help="Toon de voortgang van Sphinx.")
 @click.option("--embedder", default=None, help="Embedder voor de index (overschrijft KB_EMBEDDER).")
+@click.option("--pdf", is_flag=True, help="Maak ook de hele kennisbank als PDF en printklare HTML (_build/pdf/).")
 @click.pass_obj
 def build(settings: Settings, site_only: bool, index_only: bool, clean: bool, verbose: bool,
-          embedder: str | None) -> None:
+          embedder: str | None, pdf: bool) -> None:
     """Bouw de site (_build/html) en de zoekindex (_build/index)."""
     settings = settings.replace(embedder=embedder)
     if site_only and index_only:
         raise click.UsageError("--site-only en --index-only sluiten elkaar uit")
     if not index_only:
+        if is_loopback(settings.base_url):
+            click.echo(loopback_warning(settings.base_url), err=True)
         click.echo("Site bouwen met Sphinx…", err=True)
         took = build_site(settings, clean=clean, quiet=not verbose)
         count = check_passage_links(Path(settings.site_dir), settings.passages_file)
@@ -65,6 +71,10 @@ def build(settings: Settings, site_only: bool, index_only: bool, clean: bool, ve
         line = summary_line(provenance_file(settings.site_dir))
         if line:
             click.echo(line, err=True)
+    if pdf:
+        from .cmd_cursus import make_whole_pack
+
+        make_whole_pack(settings)
     if site_only:
         return
     from indexer.build import build_index

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from .errors import HTTPError, MESSAGES
 from .insights import record_search
+from .public_links import link_base, public_citation
 from .query import parse_search_request
 from .results import run_search
 from .service import SearchService
@@ -22,6 +23,10 @@ def search() -> Response:
         raise HTTPError(503, f"{MESSAGES[503]} Geen geldige zoekindex geladen: {service.error}")
     outcome = run_search(snapshot, search_request, settings)
     record_search(outcome)
-    response = jsonify(outcome.to_json())
+    data = outcome.to_json()
+    base = link_base(settings)
+    for result in data["results"]:
+        result["citation"] = public_citation(result.get("citation", ""), base)
+    response = jsonify(data)
     response.headers["Cache-Control"] = "no-store"  # questions can be personal
     return response

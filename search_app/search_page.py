@@ -15,11 +15,13 @@ from kbcore.errors import BadQuery
 from .errors import MESSAGES, bad_query_message
 from .facets import FACET_KEYS, FACET_TITLES
 from .insights import record_search
+from .public_links import link_base, public_citation
 from .query import parse_search_request
 from .results import run_search
 from .service import SearchService
 
 bp = Blueprint("search", __name__)
+bp.add_app_template_filter(public_citation, "openbare_citatie")
 
 
 def _render(status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:
@@ -28,7 +30,7 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]
     context.setdefault("outcome", None)
     context.setdefault("error", None)
     context.setdefault("theme_pages", ())
-    html = render_template("zoeken.html", base_url=settings.base_url.rstrip("/") + "/",
+    html = render_template("zoeken.html", base_url=link_base(settings),
                            max_query_chars=settings.max_query_chars,
                            facet_keys=FACET_KEYS, facet_titles=FACET_TITLES, **context)
     return html, status, {"Cache-Control": "no-store"}
