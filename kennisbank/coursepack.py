@@ -292,7 +292,17 @@ def _fragment(soup: BeautifulSoup, part: Part, page: dict[str, Any]) -> Tag:
 
 
 def _studies(fragment: Tag) -> list[str]:
-    return [" ".join(p.get_text(" ", strip=True).split()) for p in fragment.select(".kb-bron-studie")]
+    return [" ".join(p.get_text().split()) for p in fragment.select(".kb-bron-studie")]
+
+
+_STUDY = re.compile(r"^(.*?\((?:\d{4}|z\.d\.)[a-z]?\)\.\s*[^.?!\]]*)")
+
+
+def study_key(reference: str) -> str:
+    """Authors, year and title of an APA reference: the same study, however much follows."""
+    flat = " ".join(reference.split())
+    match = _STUDY.match(flat)
+    return re.sub(r"\s+([.,;:])", r"\1", match.group(1) if match else flat).strip().lower()
 
 
 _REFERENCE_HEAD = re.compile(r"^(?P<author>[^,.(]+).*?\((?P<year>\d{4}|z\.d\.)[a-z]?\)")
@@ -363,10 +373,10 @@ def compose(spec: PackSpec, catalog: Catalog, today: dt.date | None = None) -> s
         else:
             # no "bron" notes in this part: the studies of its page that its text cites
             drawn_on = cited_in(fragment.get_text(" "), page.get("sources", []))
-        for source in drawn_on:
-            bibliography.setdefault(source["key"], source["reference"])
-        for reference in found:
-            bibliography.setdefault(" ".join(reference.lower().split()), reference)
+        for reference in [s["reference"] for s in drawn_on] + found:
+            key = study_key(reference)
+            if len(reference) > len(bibliography.get(key, "")):
+                bibliography[key] = reference  # the fullest form of each study
         _clean(fragment)
         _absolute_links(fragment, page["url"])
         _keep_inline_hyphens(fragment)
