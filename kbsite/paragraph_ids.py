@@ -31,7 +31,7 @@ import yaml
 #: MyST syntax extensions of the site (conf.py ``myst_enable_extensions``; a test keeps them equal).
 MYST_EXTENSIONS = ("colon_fence", "deflist")
 #: Directives whose content is Markdown with paragraphs of its own.
-MARKDOWN_DIRECTIVES = {"redactie", "note", "tip", "hint", "important", "warning", "attention",
+MARKDOWN_DIRECTIVES = {"redactie", "verwijzingen", "note", "tip", "hint", "important", "warning", "attention",
                        "caution", "danger", "error", "seealso", "admonition", "topic", "div"}
 REGISTRY_FILE = "kb/_data/alinea-ids.yaml"
 

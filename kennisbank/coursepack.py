@@ -283,9 +283,9 @@ def _fragment(soup: BeautifulSoup, part: Part, page: dict[str, Any]) -> Tag:
             holder.append(wrapper)
         else:
             holder.append(copy.copy(element))
-        # the "bron" notes of a finding follow its paragraph
+        # the "bron" notes of a finding follow its paragraph (div.kb-bronnen-noten > details.kb-bron)
         for sibling in start.find_next_siblings():
-            if "kb-bron" not in sibling.get("class", []):
+            if not {"kb-bron", "kb-bronnen-noten"} & set(sibling.get("class", [])):
                 break
             holder.append(copy.copy(sibling))
     return holder

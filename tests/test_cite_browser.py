@@ -70,7 +70,7 @@ def test_cite_a_paragraph_copy_its_link_and_follow_it(served, browser):
         page = context.new_page()
         problems = _watch(page)
         page.goto(f"{served.url}/{PAGE}")
-        paragraph = page.locator("p", has_text="Volgens het onderzoek in Zwolle")
+        paragraph = page.locator("p", has_text="Volgens het Zwolse onderzoek")
         pid = paragraph.get_attribute("id")
         assert pid and pid.startswith("p-")
         control = page.locator(f"#{pid} + details.kb-alinea-citeer")

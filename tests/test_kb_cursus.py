@@ -51,8 +51,8 @@ def _anchor(site: Path, docname: str, starts: str) -> str:
 
 @pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext ontbreekt (bash scripts/setup.sh --test installeert poppler-utils)")
 def test_pack_of_three_pages_and_two_paragraphs(site, tmp_path):
-    first = _anchor(site, BRON_DOC, "De basisvoorzieningen vonden")
-    second = _anchor(site, "kb/aanbevelingen/regierol-wijkteam", "Maak samen afspraken")
+    first = _anchor(site, BRON_DOC, "Volgens de evaluatie was de regie")
+    second = _anchor(site, "kb/aanbevelingen/regierol-wijkteam", "Zie ook")
     lijst = tmp_path / "cursus.yaml"
     lijst.write_text(f"""titel: Regie in de wijk
 ondertitel: Tweede bijeenkomst
@@ -80,11 +80,11 @@ onderdelen:
     # the headings of the parts and their texts
     for heading in ("Tiel", "Wie heeft welke taak?", "Afspraken over gegevens delen", "Wat de evaluatie vond", "Hoe je de regierol oppakt"):
         assert heading in text
-    assert "In Tiel had het wijkteam 3,5 fte." in text
-    assert "De basisvoorzieningen vonden dat de wijkteams te weinig tijd hadden om hen te adviseren." in text
+    assert "In Tiel had het wijkteam 3,5 fte (Gilsing & Hermens, 2016)." in text
+    assert "Volgens de evaluatie was de regie in Tiel niet altijd duidelijk." in text
     assert "Een tweede alinea zonder bron" not in text  # only the chosen paragraph
     # the bron note of the finding, open, with its quote
-    assert "bron: Gilsing & Hermens (2016)" in text and "De wijkteams hebben te weinig tijd voor advies." in text
+    assert "bron: Gilsing & Hermens (2016)" in text and "de regie niet altijd duidelijk is" in text
     # a citation under each part, with the page's own URL (and the anchor)
     assert text.count("Citeer als:") == 5
     assert re.search(r"Citeerals:WijkteamKennisbank\.\(\d{4},\d{1,2}[a-z]+\)\.Wieheeftwelketaak\?"
@@ -228,33 +228,36 @@ def test_loopback_site_warns_once(tmp_path):
 def test_alinea_ids_command_adds_checks_and_reports(tmp_path):
     src = copy_root(tmp_path, ids=False)
     check = kb("alinea-ids", "--controleer", cwd=src)
-    assert check.returncode == 0 and "14 pagina's: 0 van 8 alinea's en lijstpunten hebben een id (0,0%)" in check.stderr
-    assert "^p-" not in (src / "kb/praktijkvoorbeelden/tiel.md").read_text(encoding="utf-8")
+    found = re.search(r"(\d+) pagina's: 0 van (\d+) alinea's en lijstpunten hebben een id \(0,0%\)", check.stderr)
+    assert check.returncode == 0 and found, check.stderr
+    total = int(found.group(2))
+    tiel_path = src / "kb/praktijkvoorbeelden/tiel.md"
+    assert "^p-" not in tiel_path.read_text(encoding="utf-8")
     done = kb("alinea-ids", cwd=src)
     assert done.returncode == 0, done.stderr
-    assert "8 id's toegevoegd op 6 pagina's" in done.stderr and "8 van 8" in done.stderr and "(100,0%)" in done.stderr
-    tiel = (src / "kb/praktijkvoorbeelden/tiel.md").read_text(encoding="utf-8")
-    assert re.search(r"In Tiel had het wijkteam 3,5 fte\. \^p-[a-z0-9]{5}\n", tiel)
+    assert f"{total} id's toegevoegd" in done.stderr and f"{total} van {total}" in done.stderr
+    assert "(100,0%)" in done.stderr
+    tiel = tiel_path.read_text(encoding="utf-8")
+    assert re.search(r"niet altijd duidelijk is`\. \^p-[a-z0-9]{5}\n", tiel)  # after the {bron} role
     registry = (src / "kb/_data/alinea-ids.yaml").read_text(encoding="utf-8")
     assert "kb/praktijkvoorbeelden/tiel:" in registry
     again = kb("alinea-ids", cwd=src)
     assert "0 id's toegevoegd" in again.stderr
-    assert (src / "kb/praktijkvoorbeelden/tiel.md").read_text(encoding="utf-8") == tiel
-    # reuse an id for other text: refused, named, nothing changed
+    assert tiel_path.read_text(encoding="utf-8") == tiel
+    # reuse an id for other text: refused, named, that page unchanged; the other page is done
     pid = re.search(r"\^(p-[a-z0-9]+)", tiel).group(1)
-    (src / "kb/praktijkvoorbeelden/tiel.md").write_text(
-        tiel.replace("In Tiel had het wijkteam 3,5 fte.", "Budgetten en schotten remmen maatwerk."), encoding="utf-8")
-    (src / "kb/aanbevelingen/gegevens-delen.md").write_text(
-        (src / "kb/aanbevelingen/gegevens-delen.md").read_text(encoding="utf-8") + "\nEen nieuwe alinea.\n",
-        encoding="utf-8")
+    other = re.sub(r"In Tiel had het wijkteam.*?\^" + pid, "Budgetten en schotten remmen maatwerk. ^" + pid, tiel, flags=re.S)
+    tiel_path.write_text(other, encoding="utf-8")
+    gegevens = src / "kb/aanbevelingen/gegevens-delen.md"
+    gegevens.write_text(gegevens.read_text(encoding="utf-8") + "\nEen nieuwe alinea.\n", encoding="utf-8")
     refused = kb("alinea-ids", cwd=src)
     assert refused.returncode == 1
-    assert "1 id's toegevoegd op 1 pagina's" in refused.stderr  # the other page is done
-    assert "Budgetten en schotten remmen maatwerk. ^" + pid in (src / "kb/praktijkvoorbeelden/tiel.md").read_text()
-    assert f"tiel.md:" in refused.stderr and f"alinea-id '{pid}' hoorde bij andere tekst" in refused.stderr
+    assert "tiel.md:" in refused.stderr and f"alinea-id '{pid}' hoorde bij andere tekst" in refused.stderr
+    assert "1 id's toegevoegd op 1 pagina's" in refused.stderr
+    assert tiel_path.read_text(encoding="utf-8") == other
     accepted = kb("alinea-ids", "--herschreven", f"kb/praktijkvoorbeelden/tiel#{pid}", cwd=src)
     assert accepted.returncode == 0, accepted.stderr
-    assert "0 id's toegevoegd" in accepted.stderr and "9 van 9" in accepted.stderr
+    assert "0 id's toegevoegd" in accepted.stderr and f"{total + 1} van {total + 1}" in accepted.stderr
     assert kb("alinea-ids", "--controleer", cwd=src).returncode == 0  # the new text is now the id's text
 
 

@@ -94,7 +94,8 @@ def test_citations_json_for_course_packs(site):
     assert page["anchors"]["regierol-wijkteam-waarom"] == {"kind": "section", "section": "Waarom de regierol telt"}
     kinds = {a["kind"] for a in page["anchors"].values()}
     assert {"section", "paragraph"} <= kinds
-    assert page["paragraph_ids"] == {"units": 3, "with_id": 3}
+    assert page["paragraph_ids"]["units"] >= 4
+    assert page["paragraph_ids"]["with_id"] == page["paragraph_ids"]["units"]
     assert data["order"].index("kb/index") < data["order"].index("kb/aanbevelingen/regierol-wijkteam")
 
 

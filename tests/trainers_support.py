@@ -1,11 +1,9 @@
 """Test support for citations, paragraph ids and course packs: the tiny site with ids.
 
 `with_ids` copies tests/roots/test-kbsite, lets `kb alinea-ids`'s own function give every
-paragraph and list item an id, optionally edits files, and builds the site. ``BRON_PAGE``
-adds a page whose findings carry "bron" notes in the HTML shape the lead's locator role
-produces (see docs: `details.kb-bron`), so course packs can be tested on them before that
-role lands; ``BRON_ROLE_CONF`` is a stand-in `{bron}` role that, like the real one, puts no
-text into the paragraph.
+paragraph and list item an id, optionally edits files, and builds the site. ``BRON_PAGE`` is
+a page whose finding carries a source locator ({bron}, checked against the root's seeds), so
+its "bron" note shows in the HTML as on real pages.
 """
 from __future__ import annotations
 
@@ -19,12 +17,7 @@ from kbsite.paragraph_ids import REGISTRY_FILE, load_registry, registry_text, up
 
 ROOT = Path(__file__).parent / "roots" / "test-kbsite"
 
-BRON_NOTE = """<details class="kb-bron"><summary>bron: Gilsing &amp; Hermens (2016)</summary>
-<blockquote class="kb-bron-citaat"><p>“De wijkteams hebben te weinig tijd voor advies.”</p></blockquote>
-<p class="kb-bron-studie">Gilsing, R., &amp; Hermens, N. (2016). <em>Evaluatie sociale wijkteams Tiel</em>.</p>
-<p class="kb-bron-document">Evaluatierapport Tiel, hoofdstuk Basisvoorzieningen</p></details>"""
-
-BRON_PAGE = f"""---
+BRON_PAGE = """---
 type: praktijkvoorbeeld
 themes: [regie]
 sources: [gilsing-hermens-2016, windesheim-2016]
@@ -37,29 +30,10 @@ summary: Een voorbeeld met bronvermeldingen bij de bevindingen.
 (basisvoorzieningen-bevinding)=
 ## Wat de evaluatie vond
 
-De basisvoorzieningen vonden dat de wijkteams te weinig tijd hadden om hen te adviseren.
+Volgens de evaluatie was de regie in Tiel niet altijd duidelijk. {bron}`gilsing-hermens-2016: de regie niet altijd duidelijk is`
 
-{BRON_NOTE}
-
-Een tweede alinea zonder bron, over het werk van de Zwolse teams (Hogeschool Windesheim, 2016).
+Een tweede alinea zonder bron, over het werk van de teams in de wijk.
 """
-
-BRON_ROLE_CONF = '''extensions = ["myst_parser", "kbsite"]
-myst_enable_extensions = ["colon_fence", "deflist"]
-language = "nl"
-html_baseurl = "https://kennisbank.test/"
-exclude_patterns = ["_build"]
-
-
-def _bron(name, rawtext, text, lineno, inliner, options=None, content=None):
-    from docutils import nodes
-    return [nodes.inline("", "", classes=["kb-bron-plek"])], []
-
-
-def setup(app):
-    app.add_role("bron", _bron)
-'''
-
 
 def add_ids(src: Path) -> None:
     """What `kb alinea-ids` does, on a copy: ids into every kb page, and the registry."""

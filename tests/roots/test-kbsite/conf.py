@@ -1,5 +1,4 @@
 extensions = ["myst_parser", "kbsite"]
-myst_enable_extensions = ["colon_fence", "deflist"]  # as the site (conf.py)
 language = "nl"
 myst_enable_extensions = ["colon_fence", "deflist"]
 html_baseurl = "https://kennisbank.test/"
