@@ -143,3 +143,27 @@ def test_without_javascript_the_link_and_citation_are_there(served, browser):
         assert re.search(r"#p-[a-z0-9]+$", page.url)
     finally:
         context.close()
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext ontbreekt (scripts/setup.sh --test)")
+def test_printed_page_has_margins_page_numbers_urls_and_the_citation(served, browser, tmp_path):
+    import subprocess
+
+    page = browser.new_page()
+    try:
+        page.goto(f"{served.url}/{PAGE}")
+        pdf = tmp_path / "pagina.pdf"
+        page.pdf(path=str(pdf), prefer_css_page_size=True)
+    finally:
+        page.close()
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert re.search(r"Page size:\s+59[45]\.\d+ x 841\.\d+ pts \(A4\)", info)
+    assert "Skip to content" not in flat and "Stel een vraag" not in flat  # no skip link, no navigation
+    assert "Kopieer" not in flat and "Link naar deze alinea" not in flat  # no on-screen controls
+    assert re.search(r"pagina 1 van \d", flat)
+    # the public address after the text of a link to another page (long URLs wrap over lines)
+    assert "(https://kennisbank.test/kb/dilemmas/rollen-onduidelijk.html#rollen-onduidelijk)" in flat.replace(" ", "")
+    assert "Citeer deze pagina" in flat and "Wijkteam Kennisbank. (" in flat  # the citation block is kept
+    assert "bron: Hogeschool Windesheim (2016)" in flat  # the source notes print open
