@@ -166,4 +166,4 @@ def test_printed_page_has_margins_page_numbers_urls_and_the_citation(served, bro
     # the public address after the text of a link to another page (long URLs wrap over lines)
     assert "(https://kennisbank.test/kb/dilemmas/rollen-onduidelijk.html#rollen-onduidelijk)" in flat.replace(" ", "")
     assert "Citeer deze pagina" in flat and "Wijkteam Kennisbank. (" in flat  # the citation block is kept
-    assert "bron: Hogeschool Windesheim (2016)" in flat  # the source notes print open
+    assert re.search(r"bron( \d+)?: Hogeschool Windesheim \(2016\)", flat)  # the source notes print open
