@@ -13,8 +13,8 @@ from flask import Flask
 from kbcore.settings import Settings, load_settings
 
 from . import api, health, search_page, site
-from .errors import init_errors
 from .cores import WorkerSeat
+from .errors import init_errors
 from .insights import init_insights
 from .look import init_look
 from .security import init_security

@@ -108,6 +108,7 @@ BAD = [
     (["eval", "bestaat-niet.tsv"], "Bestand 'bestaat-niet.tsv' bestaat niet"),
     (["build", "--site-only", "--index-only"], "sluiten elkaar uit"),
     (["--config", "geen.toml", "serve"], "configuratiebestand niet gevonden"),
+    (["inzichten", "--dagen", "0"], "ligt niet in het bereik"),
 ]
 
 
