@@ -183,7 +183,8 @@ def probe_index_dir(index_dir: str | os.PathLike[str]) -> DiskState:
             raw = fh.read(1 << 20)
     except FileNotFoundError:
         try:
-            empty = not any(os.scandir(index_dir))
+            with os.scandir(index_dir) as entries:
+                empty = next(entries, None) is None
         except OSError:
             empty = False
         if empty:
