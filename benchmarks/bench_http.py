@@ -103,6 +103,11 @@ class Client:
                     raise
         raise AssertionError("unreachable")
 
+    def reset(self) -> None:
+        """A fresh connection after a failed request (a timed-out one cannot be reused)."""
+        self.conn.close()
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+
     def close(self) -> None:
         self.conn.close()
 
@@ -139,6 +144,7 @@ def run_level(url: str, paths: list[str], clients: int, rounds: int, max_seconds
                         with lock:
                             result.errors.append(f"HTTP {status}")
                 except Exception as exc:  # counted, reported, never hidden
+                    client.reset()
                     with lock:
                         result.errors.append(type(exc).__name__)
         finally:
