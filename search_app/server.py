@@ -17,6 +17,7 @@
 """
 from __future__ import annotations
 
+import atexit
 import errno
 import json
 import logging
@@ -302,6 +303,9 @@ class Supervisor:
                 log.error("Werkproces %d gestopt door een fout", number, exc_info=True)
                 code = 1
             finally:
+                # os._exit skips atexit, where parts of the app finish their work (the insights
+                # writer flushes there), so run those first, as a normal exit would.
+                atexit._run_exitfuncs()
                 logging.shutdown()
                 sys.stdout.flush()
                 sys.stderr.flush()

