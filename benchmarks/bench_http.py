@@ -2,14 +2,20 @@
 
 Starts `kb serve` on a free loopback port (or uses ``--url``), warms it up with every
 question once, then asks the dev questions (/work/shared/eval/dev-questions.tsv) in
-rounds at 1 and 8 concurrent clients, each client on its own keep-alive connection.
+rounds at 1, 8 and 32 concurrent clients, each client on its own keep-alive connection.
 Prints p50/p99 latency, throughput and errors per level; with ``--write-docs`` it also
 replaces the section "Zoek-API over HTTP" of docs/benchmarks.md. Bounded: at most
 ``--rounds`` passes over the questions and ``--max-seconds`` per level. Exit status 1 when
 any request failed (the target is zero errors).
 
+``--compare`` measures two set-ups in one run, because this machine is shared and its speed
+drifts: one worker process (as `kb serve` was before it had workers) and the default
+number of workers (one per core). Both servers run side by side; the runs alternate
+between them, level by level, so both see the same background load.
+
     .venv/bin/python benchmarks/bench_http.py                      # _build/html + _build/index
-    .venv/bin/python benchmarks/bench_http.py --site-dir X --index-dir Y --write-docs
+    .venv/bin/python benchmarks/bench_http.py --compare --write-docs
+    .venv/bin/python benchmarks/bench_http.py --workers 1 --site-dir X --index-dir Y
     .venv/bin/python benchmarks/bench_http.py --url http://127.0.0.1:8000
 """
 from __future__ import annotations
@@ -53,6 +59,7 @@ def percentile(values: list[float], p: float) -> float:
 class LevelResult:
     clients: int
     run: int = 1
+    config: str = ""  # which set-up was measured (with --compare)
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -96,6 +103,11 @@ class Client:
                     raise
         raise AssertionError("unreachable")
 
+    def reset(self) -> None:
+        """A fresh connection after a failed request (a timed-out one cannot be reused)."""
+        self.conn.close()
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+
     def close(self) -> None:
         self.conn.close()
 
@@ -132,6 +144,7 @@ def run_level(url: str, paths: list[str], clients: int, rounds: int, max_seconds
                         with lock:
                             result.errors.append(f"HTTP {status}")
                 except Exception as exc:  # counted, reported, never hidden
+                    client.reset()
                     with lock:
                         result.errors.append(type(exc).__name__)
         finally:
@@ -155,12 +168,19 @@ def bench_settings(args: argparse.Namespace):
                                     "threads": args.threads})
 
 
-def start_server(args: argparse.Namespace):
+def start_server(args: argparse.Namespace, workers: int | None):
     from tests.serve_process import start_kb_serve
 
     settings = bench_settings(args)
     log_dir = Path(tempfile.mkdtemp(prefix="bench-http-"))
-    return start_kb_serve(settings, log_dir / "kb-serve.log", threads=settings.threads)
+    return start_kb_serve(settings, log_dir / "kb-serve.log", threads=settings.threads, workers=workers)
+
+
+def workers_label(workers: int | None) -> str:
+    from search_app.server import worker_count
+
+    count = worker_count(0 if workers is None else workers)
+    return f"{count} werkproces{'sen' if count > 1 else ''}"
 
 
 def measure_embedding(args: argparse.Namespace, questions: list[str]) -> LevelResult:
@@ -182,56 +202,79 @@ def measure_embedding(args: argparse.Namespace, questions: list[str]) -> LevelRe
     return result
 
 
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    return values[len(values) // 2] if values else float("nan")
+
+
 def format_report(levels: list[LevelResult], floor: LevelResult, embed: LevelResult | None,
                   health: dict, questions: int, server_threads: str,
                   load: tuple[float, float, float]) -> str:
     cpu = os.cpu_count()
     runs = max((lv.run for lv in levels), default=1)
+    configs = list(dict.fromkeys(lv.config for lv in levels))
+    compared = len(configs) > 1
     embedder = health.get("embedder") or {}
+    setup = (f"beide opzetten naast elkaar ({', '.join(configs)}), om en om per niveau gemeten"
+             if compared else (configs[0] if configs and configs[0] else "één opzet"))
     lines = [
-        f"Gemeten op {date.today().isoformat()} met `benchmarks/bench_http.py`: `kb serve` (waitress, "
-        f"{server_threads} threads) op 127.0.0.1, {cpu} CPU-kernen (belasting vooraf: "
+        f"Gemeten op {date.today().isoformat()} met `benchmarks/bench_http.py"
+        f"{' --compare' if compared else ''}`: `kb serve` (waitress, {server_threads} threads per "
+        f"proces) op 127.0.0.1, {setup}; {cpu} CPU-kernen (belasting vooraf: "
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}), Python {platform.python_version()}. "
         f"Index: {health.get('passages', '?')} passages, embedder `{embedder.get('id', '?')}` "
         f"(rekenkern: {embedder.get('engine', '?')}). "
         f"Vragen: de {questions} dev-vragen (`dev-questions.tsv`), elke client een eigen keep-alive-verbinding, "
-        f"na één opwarmronde; {runs} metingen na elkaar tegen dezelfde server, want deze gedeelde "
-        "machine wisselt van snelheid.",
+        f"na één opwarmronde; {runs} metingen na elkaar, want deze gedeelde machine wisselt van snelheid "
+        "(andere processen rekenen mee: vergelijk de opzetten binnen een meting, niet de absolute cijfers).",
         "",
-        "| meting | clients | verzoeken | fouten | p50 (ms) | p99 (ms) | doorvoer (verzoeken/s) |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        ("| meting | opzet | clients | verzoeken | fouten | p50 (ms) | p99 (ms) | doorvoer (verzoeken/s) |"
+         if compared else "| meting | clients | verzoeken | fouten | p50 (ms) | p99 (ms) | doorvoer (verzoeken/s) |"),
+        "|---:|---|---:|---:|---:|---:|---:|---:|" if compared else "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for level in levels:
-        lines.append(f"| {level.run} | {level.clients} | {level.requests} | {len(level.errors)} | "
+        config = f" {level.config} |" if compared else ""
+        lines.append(f"| {level.run} |{config} {level.clients} | {level.requests} | {len(level.errors)} | "
                      f"{level.percentile(50):.1f} | {level.percentile(99):.1f} | {level.throughput:.1f} |")
+    if compared or runs > 1:
+        lines += ["", "Mediaan over de metingen:", "",
+                  "| opzet | clients | p50 (ms) | p99 (ms) | doorvoer (verzoeken/s) | per kern (verzoeken/s) |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for config in configs:
+            for clients in sorted({lv.clients for lv in levels}):
+                group = [lv for lv in levels if lv.config == config and lv.clients == clients]
+                rate = _median([lv.throughput for lv in group])
+                lines.append(f"| {config or '-'} | {clients} | {_median([lv.percentile(50) for lv in group]):.1f} | "
+                             f"{_median([lv.percentile(99) for lv in group]):.1f} | {rate:.1f} | "
+                             f"{rate / (cpu or 1):.1f} |")
     lines += ["", f"Ter vergelijking `/healthz` (HTTP, Flask en waitress zonder zoeken), één client: "
               f"p50 {floor.percentile(50):.1f} ms, p99 {floor.percentile(99):.1f} ms."]
     if embed is not None:
         lines[-1] += (f" Alleen het omzetten van een vraag in een vector (de embedder, in een apart proces "
                       f"vóór de server gemeten): p50 {embed.percentile(50):.1f} ms, "
                       f"p99 {embed.percentile(99):.1f} ms.")
-    ones = [lv for lv in levels if lv.clients == 1]
-    if ones:
-        p50s = sorted(lv.percentile(50) for lv in ones)
-        p99s = sorted(lv.percentile(99) for lv in ones)
-        median_p50, median_p99 = p50s[len(p50s) // 2], p99s[len(p99s) // 2]
+    for config in configs:
+        ones = [lv for lv in levels if lv.clients == 1 and lv.config == config]
+        if not ones:
+            continue
+        prefix = f"{config}: " if compared else ""
+        median_p50 = _median([lv.percentile(50) for lv in ones])
+        median_p99 = _median([lv.percentile(99) for lv in ones])
         met = sum(lv.percentile(50) <= TARGETS_MS["p50"] and lv.percentile(99) <= TARGETS_MS["p99"]
                   for lv in ones)
-        if embed is not None:
+        if embed is not None and not compared:
             rest = median_p50 - embed.percentile(50) - floor.percentile(50)
             lines += ["", f"Bij één client is van de mediane {median_p50:.1f} ms ongeveer "
                       f"{embed.percentile(50):.0f} ms de embedder, {floor.percentile(50):.0f} ms HTTP en Flask, "
                       f"en {max(rest, 0):.0f} ms de rest (BM25 en FAISS, antwoord, snippets, facetten, JSON, "
                       "de overstap naar de zoekthread)."]
         ok = median_p50 <= TARGETS_MS["p50"] and median_p99 <= TARGETS_MS["p99"]
-        lines += ["", f"Doel bij één client: p50 ≤ {TARGETS_MS['p50']:.0f} ms en p99 ≤ {TARGETS_MS['p99']:.0f} ms: "
+        lines += ["", f"{prefix}Doel bij één client: p50 ≤ {TARGETS_MS['p50']:.0f} ms en p99 ≤ {TARGETS_MS['p99']:.0f} ms: "
                   f"{'**gehaald**' if ok else '**niet gehaald**'} in de mediane meting (p50 {median_p50:.1f} ms, "
                   f"p99 {median_p99:.1f} ms); gehaald in {met} van de {len(ones)} metingen."]
-    lines += ["", "Zoekopdrachten lopen in `kb serve` op één vaste zoekthread in plaats van op de "
-              "webserverthreads: de embedder rekent met OpenMP, dat per aanroepende thread een eigen groep "
-              "hulpthreads houdt, en meer groepen op twee kernen zitten elkaar in de weg (met vier aanroepende "
-              "threads p50 54 ms tegen 33 ms met één, met de rekenkern van het pakket; met twee zoekthreads "
-              "liep de p50 bij één client na een piek van 8 clients op van 22 naar 35-44 ms). "
+    lines += ["", "Elk werkproces zoekt op één eigen zoekthread. Een vraag die alleen binnenkomt, rekent met "
+              "OpenMP op alle kernen; zijn er meer werkprocessen tegelijk bezig, dan krijgt elke vraag haar "
+              "deel van de kernen (`search_app/cores.py`), zodat OpenMP-teams niet op elkaar wachten. "
               "Hoeveel de eigen rekenkern scheelt staat in {ref}`benchmarks-embedder`."]
     return "\n".join(lines)
 
@@ -250,58 +293,81 @@ def write_section(report: str, docs: Path = DOCS, title: str = SECTION_TITLE,
     docs.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="een draaiende kb serve gebruiken in plaats van er een te starten")
     parser.add_argument("--site-dir", default=None)
     parser.add_argument("--index-dir", default=None)
     parser.add_argument("--cache-dir", default=None)
     parser.add_argument("--embedder", default=None)
-    parser.add_argument("--threads", type=int, default=None, help="workerthreads van kb serve")
+    parser.add_argument("--threads", type=int, default=None, help="threads per werkproces van kb serve")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="werkprocessen van kb serve (standaard de instelling: één per kern)")
+    parser.add_argument("--compare", action="store_true",
+                        help="1 werkproces en de standaard naast elkaar meten, in één run")
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
-    parser.add_argument("--concurrency", default="1,8", help="aantallen gelijktijdige clients, komma-gescheiden")
+    parser.add_argument("--concurrency", default="1,8,32", help="aantallen gelijktijdige clients, komma-gescheiden")
     parser.add_argument("--rounds", type=int, default=3, help="rondes over alle vragen per niveau")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="tijdslimiet per niveau")
     parser.add_argument("--runs", type=int, default=3, help="metingen na elkaar (elk alle niveaus)")
     parser.add_argument("--write-docs", action="store_true", help=f"schrijf de uitkomst in {DOCS.relative_to(REPO)}")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
+    if args.url and args.compare:
+        parser.error("--compare start zelf twee servers; gebruik het niet met --url")
 
     questions = read_questions(args.questions)
     embed = None if args.url else measure_embedding(args, questions)
-    server = None
-    if args.url:
-        url = args.url.rstrip("/")
-        server_threads = "?"
-    else:
-        server = start_server(args)
-        url = server.url
-        server_threads = str(server.threads)
+    servers = []
+    targets: list[tuple[str, str]] = []  # (label, url)
     try:
-        warm = Client(url)
-        status, body = warm.get("/healthz")
-        if status != 200:
-            print(f"Server niet gezond: {status} {body[:200]!r}", file=sys.stderr)
-            return 1
-        health = json.loads(body)
-        load = os.getloadavg()
+        if args.url:
+            targets.append(("", args.url.rstrip("/")))
+            server_threads = "?"
+        else:
+            setups = [1, args.workers] if args.compare else [args.workers]
+            for workers in setups:
+                server = start_server(args, workers)
+                servers.append(server)
+                label = workers_label(workers)
+                if args.compare and workers == 1:
+                    label += " (zoals voorheen)"
+                targets.append((label, server.url))
+            server_threads = str(servers[0].threads)
+        health: dict = {}
         paths = [search_path(q) for q in questions]
-        for path in paths:
-            warm.get(path)
-        warm.close()
-        floor = run_level(url, ["/healthz"] * 50, 1, 1, args.max_seconds)
+        for _label, url in targets:
+            warm = Client(url)
+            status, body = warm.get("/healthz")
+            if status != 200:
+                print(f"Server niet gezond: {status} {body[:200]!r}", file=sys.stderr)
+                return 1
+            health = json.loads(body)
+            for path in paths:
+                warm.get(path)
+            warm.close()
+        load = os.getloadavg()
+        floor = run_level(targets[-1][1], ["/healthz"] * 50, 1, 1, args.max_seconds)
         levels = []
         for run in range(1, max(1, args.runs) + 1):
             for clients in [int(c) for c in args.concurrency.split(",") if c.strip()]:
-                level = run_level(url, paths, clients, args.rounds, args.max_seconds)
-                level.run = run
-                levels.append(level)
-                print(f"meting {run}, {clients} client(s): {level.requests} verzoeken, {len(level.errors)} fouten, "
-                      f"p50 {level.percentile(50):.1f} ms, p99 {level.percentile(99):.1f} ms, "
-                      f"{level.throughput:.1f} verzoeken/s")
+                for label, url in targets:
+                    level = run_level(url, paths, clients, args.rounds, args.max_seconds)
+                    level.run, level.config = run, label
+                    levels.append(level)
+                    print(f"meting {run}, {label or 'server'}, {clients} client(s): {level.requests} verzoeken, "
+                          f"{len(level.errors)} fouten, p50 {level.percentile(50):.1f} ms, "
+                          f"p99 {level.percentile(99):.1f} ms, {level.throughput:.1f} verzoeken/s "
+                          f"(belasting {os.getloadavg()[0]:.1f})", flush=True)
     finally:
-        if server is not None:
+        if servers:
             from tests.serve_process import stop_server
-            stop_server(server.process)
+            for server in servers:
+                stop_server(server.process)
     report = format_report(levels, floor, embed, health, len(questions), server_threads, load)
     print()
     print(report)
@@ -313,7 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{errors} fouten: het doel is nul.", file=sys.stderr)
         for level in [floor, *levels]:
             for e in sorted(set(level.errors)):
-                print(f"  {level.clients} client(s): {e} ×{level.errors.count(e)}", file=sys.stderr)
+                print(f"  {level.config or 'server'}, {level.clients} client(s): {e} ×{level.errors.count(e)}",
+                      file=sys.stderr)
     return 1 if errors else 0
 
 

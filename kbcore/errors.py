@@ -37,3 +37,7 @@ class BadQuery(KBError):
 
 class CoursePackError(KBError):
     """A course pack cannot be made (unknown item, bad list, unwritable output, no PDF tool)."""
+
+
+class ServeError(KBError):
+    """`kb serve` cannot listen where it was asked to (port in use, unknown host, no permission)."""

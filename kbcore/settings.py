@@ -18,6 +18,10 @@ class SettingsError(ValueError):
     """A setting has a value of the wrong type or an unknown name."""
 
 
+#: What a setting of each type expects, as the error message says it.
+_KINDS = {bool: "ja of nee (true/false, 1/0)", int: "een geheel getal", float: "een getal", str: "tekst"}
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -43,7 +47,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("base_url", "http://127.0.0.1:8000/", "Publieke URL van de site; gebruikt in citaties, links om te kopiëren, canonieke links, de sitemap en cursusmateriaal. Stel in vóór `kb build`."),
     Setting("host", "127.0.0.1", "Adres waarop `kb serve` luistert."),
     Setting("port", 8000, "Poort waarop `kb serve` luistert."),
-    Setting("threads", 4, "Aantal workerthreads van de webserver."),
+    Setting("threads", 4, "Aantal threads van de webserver per werkproces (voor verzoeken die wachten; het zoeken zelf loopt op één zoekthread per proces)."),
+    Setting("workers", 0, "Aantal werkprocessen van `kb serve`, elk met een eigen kopie van de index: 0 is één per processorkern (hoogstens 8), 1 is alles in één proces."),
     Setting("max_query_chars", 500, "Maximale lengte van een vraag in tekens."),
     Setting("log_queries", False, "Vragen in het log schrijven (standaard uit: vragen kunnen persoonsgegevens bevatten)."),
     Setting("insights", False, "Inzichten voor redacteuren bijhouden: per vraag alleen de stammen van de inhoudswoorden na het wissen van persoonsgegevens, de dag, of er een antwoord was, de beste score en de getoonde passages; plus de knoppen 'nuttig ja/nee'. Standaard uit."),
@@ -79,8 +84,8 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     except SettingsError:
         raise
     except (TypeError, ValueError):
-        kind = type(default).__name__
-        raise SettingsError(f"{origin}: instelling '{name}' verwacht een {kind}, kreeg {value!r}") from None
+        kind = _KINDS.get(type(default), type(default).__name__)
+        raise SettingsError(f"{origin}: instelling '{name}' verwacht {kind}, kreeg {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,7 @@ class Settings:
     host: str
     port: int
     threads: int
+    workers: int
     max_query_chars: int
     log_queries: bool
     insights: bool

@@ -1,7 +1,9 @@
 """The `kb` command line: one group, one module per command.
 
 Commands live in ``kennisbank/cmd_*.py`` and are imported lazily so that
-``kb --help`` stays fast and `kb build` does not load Flask.
+``kb --help`` stays fast and `kb build` does not load Flask. Everything it prints is
+Dutch, click's own messages included (`kennisbank.click_nl`), and every error, whether
+click's, a setting's or the project's, is one line starting with "Fout:".
 """
 from __future__ import annotations
 
@@ -13,6 +15,10 @@ import click
 
 from kbcore.errors import KBError
 from kbcore.settings import SettingsError, load_settings
+
+from . import click_nl
+
+click_nl.install()  # before the decorators below: click.Path names its kind when created
 
 _COMMANDS = {
     "build": ("kennisbank.cmd_build", "build"),
@@ -41,12 +47,16 @@ class LazyGroup(click.Group):
             if exc.name == module_name:
                 return None
             raise
-        return getattr(module, attr)
+        command: click.Command = getattr(module, attr)
+        command.options_metavar = click_nl.DUTCH_METAVARS["options"]  # not "[OPTIONS]"
+        return command
 
 
-@click.group(cls=LazyGroup)
+@click.group(cls=LazyGroup, options_metavar=click_nl.DUTCH_METAVARS["options"],
+             subcommand_metavar=click_nl.DUTCH_METAVARS["subcommand"],
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
-              help="TOML-bestand met instellingen (standaard kb.toml als dat bestaat).")
+              metavar="BESTAND", help="TOML-bestand met instellingen (standaard kb.toml als dat bestaat).")
 @click.version_option(package_name="wijkteam-kennisbank")
 @click.pass_context
 def cli(ctx: click.Context, config_file: str | None) -> None:
@@ -73,7 +83,7 @@ def main() -> None:
     """Console entry point: typed errors become one line on stderr and exit status 1."""
     configure_logging()
     try:
-        rv = cli.main(standalone_mode=False)
+        rv = cli.main(standalone_mode=False, prog_name="kb")  # also as `python -m kennisbank`
     except click.exceptions.Abort:
         click.echo("Afgebroken.", err=True)
         sys.exit(130)

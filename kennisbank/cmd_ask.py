@@ -14,13 +14,13 @@ from kbcore.settings import Settings
 
 
 @click.command("ask")
-@click.argument("question")
-@click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True,
+@click.argument("question", metavar="VRAAG")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True, metavar="AANTAL",
               help="Aantal passages.")
 @click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON (zelfde vorm als /api/search).")
-@click.option("--type", "types", multiple=True, help="Alleen dit paginatype (herhaalbaar).")
-@click.option("--theme", "themes", multiple=True, help="Alleen dit thema (herhaalbaar).")
-@click.option("--law", "laws", multiple=True, help="Alleen deze wet (herhaalbaar).")
+@click.option("--type", "types", multiple=True, metavar="TYPE", help="Alleen dit paginatype (herhaalbaar).")
+@click.option("--theme", "themes", multiple=True, metavar="THEMA", help="Alleen dit thema (herhaalbaar).")
+@click.option("--law", "laws", multiple=True, metavar="WET", help="Alleen deze wet (herhaalbaar).")
 @click.pass_obj
 def ask(settings: Settings, question: str, k: int, as_json: bool,
         types: tuple[str, ...], themes: tuple[str, ...], laws: tuple[str, ...]) -> None:

@@ -51,7 +51,7 @@ def build_site(settings: Settings, clean: bool = False, quiet: bool = True) -> f
 @click.option("--index-only", is_flag=True, help="Alleen de index bouwen uit de bestaande site.")
 @click.option("--clean", is_flag=True, help="Alles opnieuw bouwen in plaats van alleen wat veranderde.")
 @click.option("--verbose", "-v", is_flag=True, help="Toon de voortgang van Sphinx.")
-@click.option("--embedder", default=None, help="Embedder voor de index (overschrijft KB_EMBEDDER).")
+@click.option("--embedder", default=None, metavar="NAAM", help="Embedder voor de index (overschrijft KB_EMBEDDER).")
 @click.option("--pdf", is_flag=True, help="Maak ook de hele kennisbank als PDF en printklare HTML (_build/pdf/).")
 @click.pass_obj
 def build(settings: Settings, site_only: bool, index_only: bool, clean: bool, verbose: bool,

@@ -69,9 +69,9 @@ def make_whole_pack(settings: Settings, out: str | None = None, pdf: bool = True
 @click.argument("onderdelen", nargs=-1)
 @click.option("--lijst", "-l", "lijst", type=click.Path(dir_okay=False), default=None,
               help="YAML-bestand met titel, inleiding en onderdelen.")
-@click.option("--titel", default=None, help="Titel op het titelblad (overschrijft die in de lijst).")
-@click.option("--inleiding", default=None, help="Inleidende tekst op het titelblad.")
-@click.option("--uit", "-o", "uit", default=None,
+@click.option("--titel", default=None, metavar="TITEL", help="Titel op het titelblad (overschrijft die in de lijst).")
+@click.option("--inleiding", default=None, metavar="TEKST", help="Inleidende tekst op het titelblad.")
+@click.option("--uit", "-o", "uit", default=None, metavar="PAD",
               help="Pad van de uitvoer zonder extensie (er komen .pdf en .html); standaard _build/cursus/<titel>.")
 @click.option("--alles", is_flag=True, help="De hele kennisbank (standaard naar _build/pdf/kennisbank.pdf).")
 @click.option("--geen-pdf", is_flag=True, help="Alleen de printklare HTML maken.")

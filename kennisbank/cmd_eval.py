@@ -24,16 +24,17 @@ SYSTEM_LABELS = {
 
 
 @click.command("eval")
-@click.argument("questions", nargs=-1, required=True,
+@click.argument("questions", nargs=-1, required=True, metavar="VRAGEN...",
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
 @click.option("--off-topic", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              metavar="BESTAND",
               help="TSV met vragen waarop de assistent geen antwoord mag geven.")
 @click.option("--no-baselines", is_flag=True, help="Alleen de zoekassistent meten.")
 @click.pass_obj
 def eval_command(settings: Settings, questions: tuple[Path, ...], as_json: bool,
                  off_topic: Path | None, no_baselines: bool) -> None:
-    """Meet top-1, top-5 en MRR@10 op QUESTIONS (TSV: id, lang, question, patterns)."""
+    """Meet top-1, top-5 en MRR@10 op de vragen in VRAGEN (TSV: id, lang, question, patterns)."""
     from indexer.evaluate import run_eval
 
     report = run_eval(settings, list(questions), off_topic, baselines=not no_baselines)

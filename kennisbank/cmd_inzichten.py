@@ -81,12 +81,12 @@ def print_report(report: dict[str, Any]) -> None:
 
 
 @click.command("inzichten")
-@click.option("--dagen", type=click.IntRange(1, 3660), default=30, show_default=True,
+@click.option("--dagen", type=click.IntRange(1, 3660), default=30, show_default=True, metavar="N",
               help="Periode: de laatste N dagen (tot en met vandaag).")
 @click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
-@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True,
+@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True, metavar="AANTAL",
               help="Aantal regels per lijst.")
-@click.option("--minimaal", type=click.IntRange(1, 1000), default=2, show_default=True,
+@click.option("--minimaal", type=click.IntRange(1, 1000), default=2, show_default=True, metavar="AANTAL",
               help="Een onderwerp telt pas mee als zoveel onbeantwoorde vragen het delen.")
 @click.pass_obj
 def inzichten(settings: Settings, dagen: int, as_json: bool, top: int, minimaal: int) -> None:

@@ -20,7 +20,7 @@ def search() -> Response:
     service: SearchService = current_app.extensions["search"]
     snapshot = service.current()
     if snapshot is None:
-        raise HTTPError(503, f"{MESSAGES[503]} Geen geldige zoekindex geladen: {service.error}")
+        raise HTTPError(503, f"{MESSAGES[503]} {service.error}")
     outcome = run_search(snapshot, search_request, settings)
     record_search(outcome)
     data = outcome.to_json()

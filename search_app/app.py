@@ -13,6 +13,7 @@ from flask import Flask
 from kbcore.settings import Settings, load_settings
 
 from . import api, health, search_page, site
+from .cores import WorkerSeat
 from .errors import init_errors
 from .insights import init_insights
 from .look import init_look
@@ -30,16 +31,28 @@ def site_link(url: str) -> str:
 
 def create_app(settings: Settings | None = None,
                searcher_factory: SearcherFactory | None = None,
-               reload_check_seconds: float = 2.0) -> Flask:
-    """Build the app; a missing or broken index makes search answer 503, not fail here."""
+               reload_check_seconds: float = 2.0, seat: WorkerSeat | None = None) -> Flask:
+    """Build the app; a missing or broken index makes search answer 503, not fail here.
+
+    ``reload_check_seconds``: how often the watcher thread looks at the index on disk.
+    ``seat``: this process's share of the cores when `kb serve` runs several workers.
+    """
     settings = settings or load_settings()
-    app = Flask(__name__, static_folder="static", static_url_path=STATIC_URL_PATH)
+    # The static route is added below, after the config: Flask would otherwise register it
+    # in the constructor, with an automatic OPTIONS answer.
+    app = Flask(__name__, static_folder=None)
     app.debug = False  # never, whatever the environment says
     app.config.update(
         KB_SETTINGS=settings,
         KB_SITE_DIR=Path(settings.site_dir).resolve(),
         SEND_FILE_MAX_AGE_DEFAULT=300,
+        # Only GET and HEAD are served (docs/api.md): OPTIONS is a 405 like any other method.
+        PROVIDE_AUTOMATIC_OPTIONS=False,
     )
+    app.static_folder = "static"
+    app.static_url_path = STATIC_URL_PATH
+    app.add_url_rule(f"{STATIC_URL_PATH}/<path:filename>", endpoint="static",
+                     view_func=app.send_static_file)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.trim_blocks = True
@@ -49,7 +62,7 @@ def create_app(settings: Settings | None = None,
     init_security(app)
     init_errors(app)
     app.extensions["search"] = SearchService(
-        settings, searcher_factory or default_searcher_factory(), reload_check_seconds)
+        settings, searcher_factory or default_searcher_factory(), reload_check_seconds, seat=seat)
 
     init_insights(app, settings)  # off by default: then it touches nothing
     app.register_blueprint(health.bp)

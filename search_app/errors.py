@@ -4,7 +4,11 @@ Library code raises typed errors (`BadQuery`, `IndexNotFound`, ...); views raise
 `HTTPError` for conditions of their own; werkzeug raises its HTTPExceptions (404, 405,
 413). All of them end here. The API and ``/healthz`` answer JSON, everything else an
 HTML page with the same message. A 500 never shows a traceback, and its log entry leaves
-out the exception's message, which could quote the question.
+out the exception's message, which could quote the question, and the path, which can
+carry text a person typed (it names the route instead).
+
+Why an index cannot be used is told to clients without server paths (`index_problem`):
+the full message, with the file that is wrong, goes to the log and to the `kb` commands.
 """
 from __future__ import annotations
 
@@ -12,9 +16,12 @@ import logging
 import traceback
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from kbcore.errors import BadQuery, KBError
+from kbcore.errors import (BadQuery, EmbedderUnavailable, IndexCorrupt, IndexMismatch,
+                           IndexNotFound, KBError)
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +33,21 @@ MESSAGES: dict[int, str] = {
     414: "Het adres is te lang.",
     431: "De kopregels van het verzoek zijn te groot.",
     500: "Er ging iets mis aan onze kant. Probeer het later opnieuw.",
+    501: "Deze manier van verzenden ondersteunt de server niet.",
     503: "De zoekassistent is tijdelijk niet beschikbaar.",
 }
+
+_SEE_LOG = "Beheerder: de details staan in het logboek van de server."
+#: Why an index cannot be used, as clients may read it: no paths, no file names.
+INDEX_PROBLEMS: tuple[tuple[type[KBError], str], ...] = (
+    (IndexNotFound, "Er is geen zoekindex gevonden. Beheerder: voer `kb build` uit."),
+    (IndexCorrupt, "De zoekindex is beschadigd of onvolledig. Beheerder: voer `kb build` uit; "
+                   "de details staan in het logboek van de server."),
+    (IndexMismatch, "De zoekindex is gemaakt met een andere versie of een ander embeddingmodel "
+                    "(embedder) dan nu is ingesteld. Beheerder: voer `kb build` uit; de details "
+                    "staan in het logboek van de server."),
+    (EmbedderUnavailable, "Het embeddingmodel kon niet worden geladen. " + _SEE_LOG),
+)
 
 
 class HTTPError(Exception):
@@ -45,6 +65,14 @@ def bad_query_message(exc: BadQuery) -> str:
     return message[:1].upper() + message[1:]
 
 
+def index_problem(exc: BaseException) -> str:
+    """What a client may read about an index that cannot be used: the kind, never the path."""
+    for kind, message in INDEX_PROBLEMS:
+        if isinstance(exc, kind):
+            return message
+    return "De zoekindex kon niet worden geladen. " + _SEE_LOG
+
+
 def wants_json() -> bool:
     path = request.path
     if path.startswith("/api/") or path == "/healthz":
@@ -59,14 +87,41 @@ def error_response(status: int, message: str) -> Response:
         response = jsonify(error=message, status=status)
         response.status_code = status
     else:
-        try:
-            html = render_template("fout.html", status=status, message=message)
-        except Exception:  # the error page itself must never fail
-            log.error("Foutpagina kon niet worden opgemaakt", exc_info=True)
-            html = f"<!doctype html><title>Fout {status}</title><p>{MESSAGES.get(status, '')}</p>"
-        response = Response(html, status=status, mimetype="text/html")
+        response = Response(error_page(status, message), status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def minimal_error_page(status: int, message: str) -> str:
+    """The error as a page of its own, for when the templates cannot be used."""
+    return (f'<!doctype html>\n<html lang="nl">\n<head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>Fout {status} · Wijkteam Kennisbank</title></head>\n"
+            f"<body><h1>Er ging iets mis (fout {status})</h1>\n<p>{escape(message)}</p>\n"
+            f'<p><a href="/zoeken">Stel een vraag</a> of ga naar de <a href="/">startpagina</a>.</p>'
+            f"</body>\n</html>\n")
+
+
+def error_page(status: int, message: str) -> str:
+    """The Dutch error page; the minimal one when the request could not even be routed.
+
+    A Host header that is no valid host name (300 characters, say) leaves Flask without a
+    URL adapter, so ``url_for`` in the templates cannot work: that is the client's bad
+    request, not a fault of ours to log.
+    """
+    if request_ctx.url_adapter is None:
+        return minimal_error_page(status, message)
+    try:
+        return render_template("fout.html", status=status, message=message)
+    except Exception as exc:  # the error page itself must never fail
+        log.error("Foutpagina kon niet worden opgemaakt (%s)", type(exc).__name__)
+        return minimal_error_page(status, message)
+
+
+def route_of_request() -> str:
+    """The route that matched (``/<path:path>``), not the path: a path can carry typed text."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "(geen route)"
 
 
 def _log_internal_error(exc: BaseException) -> None:
@@ -74,8 +129,8 @@ def _log_internal_error(exc: BaseException) -> None:
         log.error("Interne fout bij %s %s", request.method, request.path, exc_info=exc)
         return
     stack = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("Interne fout bij %s %s: %s (melding weggelaten: die kan de vraag bevatten)\n%s",
-              request.method, request.path, type(exc).__name__, stack.rstrip())
+    log.error("Interne fout bij %s %s: %s (melding en pad weggelaten: die kunnen de vraag bevatten)\n%s",
+              request.method, route_of_request(), type(exc).__name__, stack.rstrip())
 
 
 def handle_exception(exc: Exception) -> Response:
@@ -84,13 +139,14 @@ def handle_exception(exc: Exception) -> Response:
     if isinstance(exc, BadQuery):
         return error_response(400, bad_query_message(exc))
     if isinstance(exc, KBError):  # index missing, corrupt, other embedder: not the user's fault
-        return error_response(503, f"{MESSAGES[503]} {exc}")
+        log.warning("Zoekindex niet bruikbaar: %s", exc)
+        return error_response(503, f"{MESSAGES[503]} {index_problem(exc)}")
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         response = error_response(status, MESSAGES.get(status, MESSAGES[400 if status < 500 else 500]))
         allowed = getattr(exc, "valid_methods", None)
         if status == 405 and allowed:
-            response.headers["Allow"] = ", ".join(allowed)
+            response.headers["Allow"] = ", ".join(sorted(allowed))
         return response
     _log_internal_error(exc)
     return error_response(500, MESSAGES[500])

@@ -40,6 +40,7 @@ class RunningServer:
     process: subprocess.Popen
     log_path: Path
     threads: int
+    workers: int | None = None
 
     def output(self) -> str:
         """Everything the server wrote to stdout and stderr so far."""
@@ -47,10 +48,12 @@ class RunningServer:
 
 
 def start_kb_serve(settings: Settings, log_path: Path, threads: int | None = None,
-                   timeout: float = 120.0, extra_env: dict[str, str] | None = None) -> RunningServer:
+                   timeout: float = 120.0, extra_env: dict[str, str] | None = None,
+                   workers: int | None = None) -> RunningServer:
     """Start `kb serve` with ``settings`` on a free port; return once /healthz answers 200.
 
     ``extra_env`` adds ``KB_*`` variables of settings not passed on by default.
+    ``workers``: worker processes (None: the setting's default, one per core).
     """
     port = free_port()
     threads = threads or settings.threads
@@ -64,10 +67,11 @@ def start_kb_serve(settings: Settings, log_path: Path, threads: int | None = Non
                 "KB_CONFIG": str(log_path.parent / "geen-kb.toml"),
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))})
     env.update(extra_env or {})
+    args = [*kb_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)]
+    if workers is not None:
+        args += ["--workers", str(workers)]
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [*kb_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)],
-            cwd=log_path.parent, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(args, cwd=log_path.parent, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -76,7 +80,7 @@ def start_kb_serve(settings: Settings, log_path: Path, threads: int | None = Non
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
                 if response.status == 200:
-                    return RunningServer(url, process, log_path, threads)
+                    return RunningServer(url, process, log_path, threads, workers)
         except OSError:
             time.sleep(0.2)
     stop_server(process)

@@ -58,3 +58,29 @@ def test_verdict_is_the_median_run_and_says_how_many_runs_met_the_target():
     report = bench.format_report(slow, floor, embed, health, 45, "4", (0.0, 0.0, 0.0))
     assert "**niet gehaald** in de mediane meting (p50 21.0 ms" in report
     assert "gehaald in 1 van de 3 metingen" in report
+
+
+def test_one_eight_and_thirty_two_clients_by_default():
+    bench = load_bench()
+    args = bench.build_parser().parse_args([])
+    assert [int(c) for c in args.concurrency.split(",")] == [1, 8, 32]
+
+
+def test_compared_set_ups_get_a_column_medians_per_core_and_a_verdict_each():
+    bench = load_bench()
+    levels = []
+    for run in (1, 2, 3):
+        for clients, old, new in [(1, 18.0, 18.5), (8, 150.0, 80.0), (32, 600.0, 300.0)]:
+            for config, p50 in (("1 werkproces (zoals voorheen)", old), ("2 werkprocessen", new)):
+                rate = clients * 1000 / p50
+                levels.append(bench.LevelResult(clients, run=run, config=config, latencies_ms=[p50] * 100,
+                                                seconds=100 / rate))
+    floor = bench.LevelResult(1, latencies_ms=[1.0] * 10)
+    health = {"passages": 3, "embedder": {"id": "x", "engine": "kennisbank"}}
+    report = bench.format_report(levels, floor, None, health, 45, "4", (0.0, 0.0, 0.0))
+    assert "| 1 | 2 werkprocessen | 32 | 100 | 0 | 300.0 |" in report
+    assert "--compare" in report and "om en om" in report
+    cores = __import__("os").cpu_count()
+    assert f"| 2 werkprocessen | 32 | 300.0 | 300.0 | 106.7 | {32_000 / 300 / cores:.1f} |" in report
+    assert "1 werkproces (zoals voorheen): Doel bij één client" in report
+    assert "2 werkprocessen: Doel bij één client" in report

@@ -27,8 +27,8 @@ def test_kb_toml_in_working_directory_is_read(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("env, message", [
-    ({"KB_PORT": "achtduizend"}, "KB_PORT: instelling 'port' verwacht een int"),
-    ({"KB_LOG_QUERIES": "misschien"}, "KB_LOG_QUERIES: instelling 'log_queries' verwacht een bool"),
+    ({"KB_PORT": "achtduizend"}, "KB_PORT: instelling 'port' verwacht een geheel getal"),
+    ({"KB_LOG_QUERIES": "misschien"}, r"KB_LOG_QUERIES: instelling 'log_queries' verwacht ja of nee \(true/false, 1/0\)"),
 ])
 def test_bad_env_values_name_the_variable(env, message):
     with pytest.raises(SettingsError, match=message):
