@@ -1,9 +1,14 @@
 """When each page last changed, and its recent changes, from the git history.
 
 Trainers cite a page with the date of its last change and want to see whether it changed
-since they cited it, so every page shows "Laatst gewijzigd" and a short list of changes
-(date and the one-line commit message). The whole history is read with one ``git log``
-per build, not one call per page.
+since they cited it, so every page shows "Laatst gewijzigd" and a short list of changes.
+The whole history is read with one ``git log`` per build, not one call per page.
+
+Commit subjects are written for developers (often in English) and do not belong on a
+reader's page. A commit speaks to readers through a ``Wijziging:`` trailer in its message
+(one Dutch sentence, e.g. ``Wijziging: Cijfers over de formatie in Tiel aangevuld.``);
+a commit without one is listed as a generic edit, and generic edits on the same day are
+listed once.
 
 Without git history (a tarball, an export, git not installed) the date is the file's
 modification time and the list of changes is empty; the page then says that the history
@@ -20,6 +25,8 @@ from pathlib import Path
 MAX_CHANGES = 5
 _GIT_TIMEOUT = 30
 _RECORD, _FIELD = "\x1e", "\x1f"
+#: What a change without a ``Wijziging:`` trailer says to readers.
+GENERIC_CHANGE = "tekst bewerkt door de redactie"
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ class History:
         if top is None:
             return
         self.toplevel = Path(top.strip()).resolve()
-        log = _git(self.srcdir, "log", "--no-merges", f"--format={_RECORD}%cs{_FIELD}%s",
+        log = _git(self.srcdir, "log", "--no-merges", f"--format={_RECORD}%cs{_FIELD}%(trailers:key=Wijziging,valueonly,separator=%x20)",
                    "--name-only", "--", ".")
         status = _git(self.srcdir, "status", "--porcelain", "--untracked-files=all", "--", ".")
         if log is None or status is None:
@@ -69,12 +76,14 @@ class History:
             head, _, names = record.partition("\n")
             stamp, _, summary = head.partition(_FIELD)
             try:
-                change = Change(dt.date.fromisoformat(stamp.strip()), summary.strip())
+                change = Change(dt.date.fromisoformat(stamp.strip()), summary.strip() or GENERIC_CHANGE)
             except ValueError:
                 continue
             for name in names.splitlines():
                 if name.strip():
-                    self._log.setdefault(name.strip(), []).append(change)
+                    changes = self._log.setdefault(name.strip(), [])
+                    if not (changes and change.summary == GENERIC_CHANGE and changes[-1] == change):
+                        changes.append(change)
         for line in status.splitlines():
             path = line[3:].split(" -> ")[-1].strip().strip('"')
             if path:

@@ -146,21 +146,7 @@ def on_html_page_context(app: Sphinx, pagename: str, templatename: str,
         kb_kruimels=([{"title": "Start", "link": pathto(root)}] + list(context.get("parents", []))
                      if pagename != root else []),
         kb_optoc=_inner_toc(toc) if has_sections else "",
-        kb_bijgewerkt=_last_changed(app, pagename),
     )
-
-
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-          "september", "oktober", "november", "december")
-
-
-def _last_changed(app: Sphinx, pagename: str) -> str | None:
-    """The date the page's source last changed (git), in Dutch: "2 december 2026"."""
-    page = getattr(app.env, "kb_pages", {}).get(pagename)
-    if not page or not page.get("date"):
-        return None
-    year, month, day = (int(part) for part in page["date"].split("-"))
-    return f"{day} {MONTHS[month - 1]} {year}"
 
 
 def _inner_toc(toc: str) -> str:

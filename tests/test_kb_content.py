@@ -74,6 +74,17 @@ def test_passage_ids_are_unique(passages):
     assert [i for i, n in counts.items() if n > 1] == []
 
 
+def test_every_inline_script_of_the_site_is_allowed_by_the_csp(real_site):
+    """The site is served with a script-src of 'self' plus hashes: any other inline script
+    would be blocked silently in the reader's browser."""
+    from search_app.security import SITE_INLINE_SCRIPTS
+    inline = set()
+    for page in real_site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        inline |= set(re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", text, flags=re.S))
+    assert inline <= set(SITE_INLINE_SCRIPTS)
+
+
 def test_sitemap_and_print_css_are_built(real_site):
     assert "kb/aanbevelingen/index.html" in (real_site / "sitemap.xml").read_text(encoding="utf-8")
     page = (real_site / "kb/aanbevelingen/index.html").read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ import pytest
 
 from kbcore.urls import is_loopback, rebase_loopback
 from kbsite import apa
-from kbsite.history import History
+from kbsite.history import GENERIC_CHANGE, History
 from kbsite.reference_files import bibtex, ris
 
 from .trainers_support import build, copy_root, html
@@ -120,17 +120,24 @@ def test_history_gives_last_change_and_recent_changes(tmp_path):
     _git(src, "commit", "-q", "-m", "Eerste versie van de kennisbank")
     page = src / "kb/praktijkvoorbeelden/tiel.md"
     page.write_text(page.read_text(encoding="utf-8") + "\nNieuwe alinea.\n", encoding="utf-8")
-    _git(src, "commit", "-q", "-am", "Tiel: cijfers over de formatie aangevuld")
+    _git(src, "commit", "-q", "-am", "Tiel: add staffing figures",
+         "-m", "Wijziging: Cijfers over de formatie in Tiel aangevuld.")
+    for n in (1, 2):  # two edits without a word for readers, on the same day: listed once
+        page.write_text(page.read_text(encoding="utf-8") + f"\nAlinea {n}.\n", encoding="utf-8")
+        _git(src, "commit", "-q", "-am", f"Tiel: fix typo {n}")
     history = History(src)
     tiel = history.for_file(page)
     assert tiel.from_git and tiel.date == dt.date(2024, 5, 6)
-    assert [c.summary for c in tiel.changes] == ["Tiel: cijfers over de formatie aangevuld",
-                                                 "Eerste versie van de kennisbank"]
+    # Commit subjects are for developers; readers see the Wijziging trailer or a generic line.
+    assert [c.summary for c in tiel.changes] == [GENERIC_CHANGE,
+                                                 "Cijfers over de formatie in Tiel aangevuld.",
+                                                 GENERIC_CHANGE]
     app = build(src)
     try:
         top = html(app, "kb/praktijkvoorbeelden/tiel").split("</h1>", 1)[1].split('<div class="kb-alinea', 1)[0]
         assert 'Laatst gewijzigd: <time datetime="2024-05-06">6 mei 2024</time>' in top
-        assert "Tiel: cijfers over de formatie aangevuld</li>" in top
+        assert "Cijfers over de formatie in Tiel aangevuld.</li>" in top
+        assert "add staffing figures" not in top and "fix typo" not in top
         assert "(2024, 6 mei)" in top  # the citation has the date of the last change
     finally:
         app.cleanup()
