@@ -52,8 +52,9 @@ kb_max_query_chars = _settings.max_query_chars
 
 # Provenance (kbsite/provenance.py): every {bron} quote is checked against these texts.
 kb_seeds_dir = _settings.seeds_dir
-# Until every page carries its locators, unsourced sentences are listed, not fatal.
-kb_provenance_strict = False
+# Every sentence that names a study needs a {bron}; every step a {bron} or a {redactie} mark:
+# otherwise the build fails with file:line (the default of kbsite; stated here to be explicit).
+kb_provenance_strict = True
 
 sitemap_url_scheme = "{link}"
 sitemap_locales = [None]

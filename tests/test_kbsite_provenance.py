@@ -152,8 +152,11 @@ def test_bad_locator_is_one_line_naming_file_line_and_what_is_allowed(tmp_path, 
 
 
 def test_unsourced_sentences_are_listed_in_the_report(tmp_path):
-    app, _, report = _build(tmp_path, _tiel("Volgens Kluft (2016) helpt overleg. Dat is alles."))
+    app, warnings, report = _build(tmp_path, _tiel("Volgens Kluft (2016) helpt overleg. Dat is alles."))
     try:
+        # strict (the default, and the real site's setting): one line naming file:line and the way out
+        assert len(warnings) == 1 and f"{TIEL}:14" in warnings[0]
+        assert "zin noemt een studie (Kluft (2016)) maar de alinea heeft geen {bron}" in warnings[0]
         assert report["unsourced"] == [{"page": TIEL, "line": 14, "text": "Volgens Kluft (2016) helpt overleg.",
                                         "cites": ["Kluft (2016)"]}]
         assert report["counts"]["unsourced"] == 1
