@@ -18,6 +18,8 @@ import fcntl
 import os
 import secrets
 import shutil
+import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,10 +29,16 @@ _RENAME_EXCHANGE = 2
 _UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV}
 
 
-def _renameat2():
+def _libc_function(name: str):
     try:
-        function = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):  # not glibc >= 2.28, or not Linux
+        return getattr(ctypes.CDLL(None, use_errno=True), name)
+    except (OSError, AttributeError):
+        return None
+
+
+def _renameat2():
+    function = _libc_function("renameat2")  # glibc >= 2.28 on Linux
+    if function is None:
         return None
     function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     function.restype = ctypes.c_int
@@ -74,8 +82,126 @@ def old_name(target: Path) -> Path:
     return target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
 
 
-def swap_directory(new: Path, target: Path) -> None:
-    """Make the complete directory ``new`` be ``target``; the previous ``target`` is removed."""
+_SYNCFS = _libc_function("syncfs")
+
+
+def sync_written(directory: Path, since_ns: int) -> None:
+    """Make what was written below ``directory`` durable before it is swapped in.
+
+    On Linux one ``syncfs`` call writes out the whole file system at once: a build
+    rewrites hundreds of pages, and one fsync per file cost 1.3-1.7 s here against a few
+    tenths for one syncfs. Elsewhere: fsync of each file written since ``since_ns``.
+    """
+    if _SYNCFS is not None:
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            if _SYNCFS(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    fsync_changed(directory, since_ns)
+
+
+def fsync_changed(directory: Path, since_ns: int) -> int:
+    """fsync the files below ``directory`` written (or copied) since ``since_ns``, and every directory.
+
+    The rest was made durable by the build that wrote it. Returns the number of files.
+    """
+    count = 0
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            path = os.path.join(root, name)
+            if os.lstat(path).st_ctime_ns >= since_ns:
+                with open(path, "rb") as fh:
+                    os.fsync(fh.fileno())
+                count += 1
+        fsync_dir(Path(root))
+    return count
+
+
+class Mirror:
+    """Make ``dst`` a copy of ``src``, copying only the files whose size or time differ.
+
+    Like ``rsync -a --delete`` for a build's output: times are copied too, so to Sphinx
+    the copy looks exactly as old as the original. Replaced and surplus entries are not
+    deleted on the spot but moved into ``trash`` (a rename) and deleted by
+    `remove_trash_in_background`: freeing the blocks of a few hundred files that are
+    already on disk cost 0.7-1.2 s here, time the build can spend computing instead.
+    """
+
+    def __init__(self, trash: Path) -> None:
+        self.trash = Path(trash)
+        self.copied = 0
+        self._discarded = 0
+
+    def run(self, src: Path, dst: Path) -> int:
+        """Mirror ``src`` into ``dst``; returns the number of files copied so far."""
+        src, dst = Path(src), Path(dst)
+        if dst.is_symlink() or (dst.exists() and not dst.is_dir()):
+            self._discard(dst)
+        dst.mkdir(parents=True, exist_ok=True)
+        wanted: set[str] = set()
+        with os.scandir(src) as entries:
+            for entry in entries:
+                wanted.add(entry.name)
+                self._entry(entry, dst / entry.name)
+        with os.scandir(dst) as entries:
+            surplus = [Path(entry.path) for entry in entries if entry.name not in wanted]
+        for path in surplus:
+            self._discard(path)
+        return self.copied
+
+    def _entry(self, entry: os.DirEntry, target: Path) -> None:
+        want = entry.stat(follow_symlinks=False)
+        if stat.S_ISDIR(want.st_mode):
+            self.run(Path(entry.path), target)
+            return
+        have = _lstat(target)
+        if have is not None:
+            if (have.st_mode, have.st_size, have.st_mtime_ns) == (want.st_mode, want.st_size, want.st_mtime_ns):
+                return  # same kind, size and time: the same file for a build's output
+            self._discard(target)
+        if stat.S_ISLNK(want.st_mode):
+            os.symlink(os.readlink(entry.path), target)
+        else:
+            shutil.copy2(entry.path, target)
+        self.copied += 1
+
+    def _discard(self, path: Path) -> None:
+        self.trash.mkdir(parents=True, exist_ok=True)
+        self._discarded += 1
+        os.replace(path, self.trash / str(self._discarded))
+
+    def remove_trash_in_background(self) -> threading.Thread:
+        """Delete the trash on a thread; join it before the build returns."""
+        thread = threading.Thread(target=shutil.rmtree, args=(self.trash, True), name="kb-trash", daemon=True)
+        thread.start()
+        return thread
+
+
+def mirror_tree(src: Path, dst: Path) -> int:
+    """`Mirror` with the trash deleted at once; returns the number of files copied."""
+    trash = Path(dst).parent / f".{Path(dst).name}.trash-{os.getpid()}-{secrets.token_hex(4)}"
+    mirror = Mirror(trash)
+    try:
+        return mirror.run(src, dst)
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+
+
+def swap_directory(new: Path, target: Path, keep_old: bool = False) -> None:
+    """Make the complete directory ``new`` be ``target``.
+
+    The previous ``target`` is removed, or with ``keep_old`` left under the name ``new``
+    (a double buffer: the next build brings it up to date instead of copying everything).
+    """
     new, target = Path(new), Path(target)
     if not (target.exists() or target.is_symlink()):
         os.replace(new, target)
@@ -83,7 +209,10 @@ def swap_directory(new: Path, target: Path) -> None:
         return
     if exchange(new, target):
         fsync_dir(target.parent)
-        shutil.rmtree(new, ignore_errors=True)  # ``new`` now holds the previous directory
+        if new.parent != target.parent:
+            fsync_dir(new.parent)
+        if not keep_old:
+            shutil.rmtree(new, ignore_errors=True)  # ``new`` now holds the previous directory
         return
     old = old_name(target)
     os.replace(target, old)
@@ -93,7 +222,10 @@ def swap_directory(new: Path, target: Path) -> None:
         os.replace(old, target)
         raise
     fsync_dir(target.parent)
-    shutil.rmtree(old, ignore_errors=True)
+    if keep_old:
+        os.replace(old, new)
+    else:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 @contextlib.contextmanager

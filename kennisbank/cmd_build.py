@@ -7,7 +7,6 @@ problem is listed, one line each, before the command exits with status 1.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import time
 from pathlib import Path
@@ -28,14 +27,17 @@ _KEPT = "de site, de passages en de index die nu gebruikt worden zijn niet verva
 def build_site(settings: Settings, clean: bool = False, quiet: bool = True) -> float:
     """Build the site with Sphinx and swap it in; return seconds taken; raise ContentError on problems.
 
-    Sphinx writes into a staging directory beside ``settings.site_dir``
-    (``.html.tmp-*/``: ``html/``, ``doctrees/`` and ``provenance.json``), seeded with a
-    copy of the served site and doctrees (times kept), so its incremental build still
-    rewrites only what changed. Only when Sphinx reports no problem and every passage link
-    resolves do the three replace the served ones: the site directory in one exchange
-    (`kbcore.atomicdir`), then ``provenance.json``, then the doctrees. The site and its
-    doctrees go together; after a failed build both are as before, so the next build
-    finds the same problems again instead of building on half a result.
+    Sphinx writes into a staging directory beside ``settings.site_dir`` (``.html.stage/``
+    with ``html/``, ``doctrees/`` and ``provenance.json``), first made equal to the served
+    site and doctrees by copying only the files that differ (times kept), so its
+    incremental build still rewrites only what changed. Only when Sphinx reports no
+    problem and every passage link resolves do they replace the served ones: the site
+    directory in one exchange of names (`kbcore.atomicdir`; the server never sees it
+    missing), then ``provenance.json``, then the doctrees. The previous generation stays
+    in the staging directory for the next build to bring up to date (a double buffer:
+    no full copy, no full delete per build). The site and its doctrees go together;
+    after a failed build both are as before, so the next build finds the same problems
+    again instead of building on half a result.
     """
     from sphinx.cmd.build import build_main
 
@@ -45,51 +47,64 @@ def build_site(settings: Settings, clean: bool = False, quiet: bool = True) -> f
                            f"of zet KB_SOURCE_DIR")
     out = Path(settings.site_dir)
     doctrees = out.parent / "doctrees"
-    provenance = provenance_file(out)
+    stage = out.parent / f".{out.name}.stage"
     out.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with atomicdir.lock(out.parent / f".{out.name}.lock"):
-        _remove_leftovers(out, doctrees)
-        stage = out.parent / f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
-        stage.mkdir()
+        since_ns = time.time_ns()
+        _tidy(out, doctrees, stage, clean)
+        mirror = atomicdir.Mirror(stage / "trash")
+        if not clean:  # --clean: Sphinx starts from an empty stage
+            _seed(mirror, out, stage / "html")
+            _seed(mirror, doctrees, stage / "doctrees")
+        cleaner = mirror.remove_trash_in_background()  # while Sphinx computes
+        # base_url from every source (kb.toml, --config, KB_BASE_URL), not only what conf.py sees
+        args = ["-W", "--keep-going", "-b", "html", "-D", f"html_baseurl={settings.base_url}",
+                "-d", str(stage / "doctrees"), str(src), str(stage / "html")]
+        if quiet:
+            args.insert(0, "-q")
+        status = build_main(args)
+        cleaner.join()
+        if status != 0:
+            raise ContentError("de site is niet gebouwd: los de problemen hierboven op (één regel per "
+                               f"probleem) en voer `kb build` opnieuw uit; {_KEPT}")
         try:
-            if not clean:
-                _seed(out, stage / "html")
-                _seed(doctrees, stage / "doctrees")
-            # base_url from every source (kb.toml, --config, KB_BASE_URL), not only what conf.py sees
-            args = ["-W", "--keep-going", "-b", "html", "-D", f"html_baseurl={settings.base_url}",
-                    "-d", str(stage / "doctrees"), str(src), str(stage / "html")]
-            if quiet:
-                args.insert(0, "-q")
-            if build_main(args) != 0:
-                raise ContentError("de site is niet gebouwd: los de problemen hierboven op (één regel per "
-                                   f"probleem) en voer `kb build` opnieuw uit; {_KEPT}")
-            try:
-                check_passage_links(stage / "html", stage / "html" / settings.passages_file.name)
-            except ContentError as exc:
-                raise ContentError(f"{exc}\n{_KEPT}") from None
-            atomicdir.fsync_tree(stage)
-            atomicdir.swap_directory(stage / "html", out)  # first: see the docstring
-            if (stage / "provenance.json").is_file():
-                os.replace(stage / "provenance.json", provenance)
-            atomicdir.swap_directory(stage / "doctrees", doctrees)
-            took = time.perf_counter() - start
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
-    return took
+            check_passage_links(stage / "html", stage / "html" / settings.passages_file.name)
+        except ContentError as exc:
+            raise ContentError(f"{exc}\n{_KEPT}") from None
+        atomicdir.sync_written(stage, since_ns)
+        atomicdir.swap_directory(stage / "html", out, keep_old=True)  # first: see the docstring
+        if (stage / "provenance.json").is_file():
+            os.replace(stage / "provenance.json", provenance_file(out))
+        atomicdir.swap_directory(stage / "doctrees", doctrees, keep_old=True)
+    return time.perf_counter() - start
 
 
-def _seed(served: Path, staged: Path) -> None:
-    """Copy what is served into the staging directory, with its times, for Sphinx to build on."""
+def _seed(mirror: atomicdir.Mirror, served: Path, staged: Path) -> None:
+    """Make the staged copy equal to what is served (only differing files are copied)."""
     if served.is_dir():
-        shutil.copytree(served, staged, symlinks=True)
+        mirror.run(served, staged)
+    elif staged.exists():  # nothing served yet: build from nothing, not on a failed earlier attempt
+        shutil.rmtree(staged, ignore_errors=True)
 
 
-def _remove_leftovers(out: Path, doctrees: Path) -> None:
-    """Staging directories of killed builds, and whatever a two-rename swap left aside (lock held)."""
-    for name in (out.name, doctrees.name):
-        for path in [*out.parent.glob(f".{name}.tmp-*"), *out.parent.glob(f".{name}.old-*")]:
+def _tidy(out: Path, doctrees: Path, stage: Path, clean: bool) -> None:
+    """With the lock held: undo what a killed build left, and empty the stage for ``--clean``.
+
+    A kill between the two renames of a swap without exchange leaves no served site but
+    a whole old one in ``.html.old-*``: that one is put back; other leftovers go.
+    """
+    for target in (out, doctrees):
+        olds = sorted(out.parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime)
+        if olds and not target.exists():
+            os.replace(olds.pop(), target)
+        for path in [*olds, *out.parent.glob(f".{target.name}.tmp-*")]:
             shutil.rmtree(path, ignore_errors=True)
+    if clean:
+        shutil.rmtree(stage, ignore_errors=True)
+    shutil.rmtree(stage / "trash", ignore_errors=True)  # of a killed build
+    stage.mkdir(exist_ok=True)
+    (stage / "provenance.json").unlink(missing_ok=True)
 
 
 @click.command()

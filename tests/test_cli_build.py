@@ -206,7 +206,7 @@ def test_failed_site_build_leaves_site_passages_and_index_as_they_were(monkeypat
     assert passage_count(out) == count
     assert (out / "provenance.json").read_bytes() == provenance
     assert (out / "index" / "manifest.json").read_bytes() == manifest
-    assert not [p for p in out.iterdir() if p.name.startswith(".html.")and not p.name.endswith(".lock")]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".html.")) == [".html.lock", ".html.stage"]
 
     page.write_text(text, "utf-8")  # fixed again: the next build succeeds and serves it
     code, _, err = run_kb(monkeypatch, capsys, dict(env), "build")
@@ -238,8 +238,9 @@ def test_site_build_replaces_the_served_directory_in_one_step(monkeypatch, capsy
     assert missing_after == []
     assert served.stat().st_ino != old_inode  # a new directory, not files rewritten in place
     assert "Context en achtergrond" in (served / PAGE_HTML).read_text("utf-8")
-    leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
-    assert all(name.endswith(".lock") for name in leftovers), leftovers
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".html.lock", ".html.stage"]
+    # the stage keeps the previous generation for the next build to bring up to date
+    assert "Context en achtergrond" not in (out / ".html.stage" / "html" / PAGE_HTML).read_text("utf-8")
 
 
 def test_swap_without_exchange_falls_back_to_two_renames(tmp_path, monkeypatch):
@@ -256,12 +257,36 @@ def test_swap_without_exchange_falls_back_to_two_renames(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["html"]
 
 
-def test_killed_site_build_leftovers_are_removed_by_the_next(monkeypatch, capsys, tiny):
+def test_what_a_killed_site_build_leaves_does_not_reach_the_next(monkeypatch, capsys, tiny):
     src, out, env = tiny
     code, _, err = run_kb(monkeypatch, capsys, dict(env), "build", "--site-only")
     assert code == 0, err
-    stale = out / ".html.tmp-999-dead"
-    (stale / "html").mkdir(parents=True)
+    good = (out / "html" / PAGE_HTML).read_bytes()
+    stage = out / ".html.stage"
+    code, _, err = run_kb(monkeypatch, capsys, dict(env), "build", "--site-only")  # fills the stage
+    assert code == 0, err
+    # killed halfway through Sphinx: the stage has a half-written page and a stray file
+    (stage / "html" / PAGE_HTML).write_text("<html>half", "utf-8")
+    (stage / "html" / "kb" / "verdwaald.html").write_text("x", "utf-8")
+    # and an older kill between the two renames of a swap without exchange
+    os.replace(out / "html", out / ".html.old-999-dead")
     code, _, err = run_kb(monkeypatch, capsys, dict(env), "build", "--site-only")
     assert code == 0, err
-    assert not stale.exists()
+    assert (out / "html" / PAGE_HTML).read_bytes() == good
+    assert not (out / "html" / "kb" / "verdwaald.html").exists()
+    assert not list(out.glob(".html.old-*"))
+
+
+def test_mirror_copies_only_what_differs_and_keeps_times(tmp_path):
+    from kbcore import atomicdir
+
+    src, dst = tmp_path / "a", tmp_path / "b"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "p.html").write_text("pagina")
+    (src / "q.html").write_text("ander")
+    assert atomicdir.mirror_tree(src, dst) == 2
+    assert (dst / "sub" / "p.html").stat().st_mtime_ns == (src / "sub" / "p.html").stat().st_mtime_ns
+    (dst / "weg.html").write_text("weg")
+    (src / "q.html").write_text("nieuw")
+    assert atomicdir.mirror_tree(src, dst) == 1
+    assert (dst / "q.html").read_text() == "nieuw" and not (dst / "weg.html").exists()
