@@ -211,7 +211,9 @@ def recover_index(index_dir: str | os.PathLike[str]) -> Path | None:
         with build_lock(index_dir, wait=False) as held:
             return _put_back_whole_old(index_dir) if held else None
     except OSError as exc:
-        log.warning("Zoekindex %s ontbreekt en kon niet worden hersteld (%s)", index_dir, exc)
+        # e.g. a read-only service (systemd ProtectSystem): the next `kb build` puts it back;
+        # debug only, the watcher calls this every few seconds
+        log.debug("Zoekindex %s ontbreekt en kon niet worden hersteld (%s)", index_dir, exc)
         return None
 
 
