@@ -45,7 +45,9 @@ def build_site(settings: Settings, clean: bool = False, quiet: bool = True) -> f
     if not (src / "conf.py").is_file():
         raise ContentError(f"geen conf.py in {src.resolve()}: voer `kb build` uit in de projectmap "
                            f"of zet KB_SOURCE_DIR")
-    out = Path(settings.site_dir)
+    # resolved: a site_dir that is a symlink is followed, as the app does (search_app.app),
+    # so the exchange replaces the directory the server reads
+    out = Path(settings.site_dir).resolve()
     doctrees = out.parent / "doctrees"
     stage = out.parent / f".{out.name}.stage"
     out.parent.mkdir(parents=True, exist_ok=True)

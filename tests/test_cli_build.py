@@ -290,3 +290,20 @@ def test_mirror_copies_only_what_differs_and_keeps_times(tmp_path):
     (src / "q.html").write_text("nieuw")
     assert atomicdir.mirror_tree(src, dst) == 1
     assert (dst / "q.html").read_text() == "nieuw" and not (dst / "weg.html").exists()
+
+
+def test_a_site_dir_that_is_a_symlink_is_followed(monkeypatch, capsys, tiny):
+    """The app resolves site_dir once at start; the build must replace what that path names."""
+    src, out, env = tiny
+    real = out / "echt" / "html"
+    real.parent.mkdir(parents=True)
+    (out / "html").symlink_to(real, target_is_directory=True)
+    code, _, err = run_kb(monkeypatch, capsys, dict(env), "build", "--site-only")
+    assert code == 0, err
+    assert (out / "html").is_symlink() and (real / PAGE_HTML).is_file()
+    page = src / PAGE
+    page.write_text(page.read_text("utf-8").replace("## Context", "## Context en achtergrond"), "utf-8")
+    code, _, err = run_kb(monkeypatch, capsys, dict(env), "build", "--site-only")
+    assert code == 0, err
+    assert (out / "html").is_symlink()
+    assert "Context en achtergrond" in (real / PAGE_HTML).read_text("utf-8")
