@@ -8,6 +8,10 @@ system cannot exchange (another OS, a file system without it) the swap falls bac
 ``os.replace`` calls (old → ``.<name>.old-*``, new → ``<name>``); a kill between those two
 leaves no target but a whole old directory, which `kb serve`, `kb ask` and the next build
 put back (`indexer.store.recover_index`, `kennisbank.cmd_build`).
+
+For the site, which Sphinx builds incrementally, the staging directory is a second copy
+kept between builds and brought up to date with `Mirror` (only differing files), and
+made durable with one ``syncfs`` (`sync_written`) instead of an fsync per page.
 """
 from __future__ import annotations
 
