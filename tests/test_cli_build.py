@@ -307,3 +307,50 @@ def test_a_site_dir_that_is_a_symlink_is_followed(monkeypatch, capsys, tiny):
     assert code == 0, err
     assert (out / "html").is_symlink()
     assert "Context en achtergrond" in (real / PAGE_HTML).read_text("utf-8")
+
+
+KILLED_SITE_BUILD = """
+import sys, time
+sys.path.insert(0, {repo!r})
+import sphinx.cmd.build
+from kbcore.settings import load_settings
+from kennisbank.cmd_build import build_site
+
+real = sphinx.cmd.build.build_main
+def build_then_hang(args):
+    status = real(args)
+    print("BUILT", status, flush=True)  # the stage is written, nothing swapped yet
+    time.sleep(60)
+    return status
+sphinx.cmd.build.build_main = build_then_hang
+build_site(load_settings(env={{}}, overrides={overrides!r}))
+"""
+
+
+def test_a_site_build_killed_before_the_swap_leaves_the_served_site_and_the_next_build_works(
+        monkeypatch, capsys, tiny):
+    import signal
+    import subprocess
+
+    src, out, env = tiny
+    code, _, err = run_kb(monkeypatch, capsys, dict(env), "build", "--site-only")
+    assert code == 0, err
+    served = {p.relative_to(out / "html"): p.read_bytes() for p in (out / "html").rglob("*") if p.is_file()}
+    page = src / PAGE
+    page.write_text(page.read_text("utf-8").replace("## Context", "## Context en achtergrond"), "utf-8")
+    overrides = {"source_dir": str(src), "site_dir": str(out / "html"), "base_url": "https://kennisbank.test/"}
+    script = KILLED_SITE_BUILD.format(repo=str(Path(__file__).resolve().parent.parent), overrides=overrides)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                            env={k: v for k, v in os.environ.items() if not k.startswith("KB_")})
+    try:
+        assert proc.stdout.readline().split() == ["BUILT", "0"]
+        assert "Context en achtergrond" in (out / ".html.stage" / "html" / PAGE_HTML).read_text("utf-8")
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+        proc.stdout.close()
+    now = {p.relative_to(out / "html"): p.read_bytes() for p in (out / "html").rglob("*") if p.is_file()}
+    assert now == served  # the kill came before the exchange: what is served did not change
+    code, _, err = run_kb(monkeypatch, capsys, dict(env), "build", "--site-only")
+    assert code == 0, err
+    assert "Context en achtergrond" in (out / "html" / PAGE_HTML).read_text("utf-8")
