@@ -42,11 +42,16 @@ def content_hash(raw_passages: bytes, embedder: Embedder, hnsw_threshold: int) -
     return digest.hexdigest()
 
 
-def build_index(settings: Settings, progress: bool = True, embedder: Embedder | None = None) -> dict:
+def build_index(settings: Settings, progress: bool = True, embedder: Embedder | None = None,
+                force: bool = False) -> dict:
     """Build ``settings.index_dir`` from ``settings.passages_file``; returns the manifest.
 
     The returned dict is the manifest plus ``"status"``: ``"built"`` or ``"unchanged"``
-    (the index already matched), and ``"stats"`` with timings and cache use.
+    (the index already matched; never with ``force``), ``"stats"`` with timings and cache
+    use, and ``"recovered"``: the old index a killed swap had left aside and this build put
+    back first (`store.recovery_line`), or None. ``force`` writes a new index even when the
+    existing one matches (`kb build --clean`); the embedding cache is still used, its keys
+    are the texts' own hashes.
     """
     started = time.perf_counter()
     passages, raw = read_passages(settings.passages_file)
@@ -54,12 +59,13 @@ def build_index(settings: Settings, progress: bool = True, embedder: Embedder | 
     wanted = content_hash(raw, embedder, settings.hnsw_threshold)
     index_dir = Path(settings.index_dir)
     with store.build_lock(index_dir):
-        for path in store.clean_leftovers(index_dir):
+        recovered, removed = store.clean_leftovers(index_dir)
+        for path in removed:
             log.info("Restant van een afgebroken build verwijderd: %s", path)
         current = _current_manifest(index_dir)
-        if current is not None and current.get("content_hash") == wanted:
+        if not force and current is not None and current.get("content_hash") == wanted:
             seconds = round(time.perf_counter() - started, 3)
-            return {**current, "status": "unchanged",
+            return {**current, "status": "unchanged", "recovered": recovered,
                     "stats": {"embedded": 0, "from_cache": 0, "seconds": {"total": seconds}}}
 
         timings: dict[str, float] = {}
@@ -105,7 +111,7 @@ def build_index(settings: Settings, progress: bool = True, embedder: Embedder | 
     stats = {"embedded": len(missing), "from_cache": len(passages) - len(missing),
              "seconds": {k: round(v, 3) for k, v in timings.items()}}
     log.info("Index gebouwd in %s: %d passages (%d nieuw ingebed)", index_dir, len(passages), len(missing))
-    return {**manifest, "status": "built", "stats": stats}
+    return {**manifest, "status": "built", "recovered": recovered, "stats": stats}
 
 
 def _current_manifest(index_dir: Path) -> dict | None:

@@ -4,10 +4,13 @@ Layout of ``_build/index/``: ``manifest.json`` (format version, embedder, passag
 content hash, sha256 of every other file, build time), ``passages.jsonl``,
 ``dense.faiss`` and the BM25 arrays (``bm25_*.npy`` + vocabulary JSON). No pickle.
 
-Writing: a build fills a sibling temporary directory, fsyncs it, then swaps it in with
-two ``os.replace`` calls (old → ``.index.old-*``, new → ``index``); a build that fails or
-is killed leaves the previous index whole, and the next build removes what is left over
-(or puts the old index back if the kill came between the two renames).
+Writing: a build fills a sibling temporary directory, fsyncs it, then swaps it in
+(`kbcore.atomicdir.swap_directory`: one exchange of the two names on Linux, else two
+``os.replace`` calls, old → ``.index.old-*``, new → ``index``); a build that fails or is
+killed leaves the previous index whole, and the next build removes what is left over.
+If a kill came between the two renames there is no ``index`` but a whole old one:
+`recover_index` (called by `kb serve`, `kb ask`, the app's loader and the build) puts
+it back once its checksums verify.
 
 Loading: the manifest is read and every file's sha256 checked *before* FAISS or NumPy
 parse it, so a truncated or tampered file gives `IndexCorrupt` instead of a crash.
@@ -15,9 +18,9 @@ parse it, so a truncated or tampered file gives `IndexCorrupt` instead of a cras
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -25,7 +28,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kbcore.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from kbcore import atomicdir
+from kbcore.errors import IndexCorrupt, IndexMismatch, IndexNotFound, KBError
 
 from .dense import FILE as DENSE_FILE
 from .dense import DenseIndex
@@ -38,6 +42,7 @@ MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 REQUIRED_FILES = (PASSAGES, DENSE_FILE, *LEXICAL_FILES)
 _RUN_BUILD = "voer `kb build` uit om de index opnieuw te maken"
+log = logging.getLogger(__name__)
 
 @dataclass
 class LoadedIndex:
@@ -137,53 +142,104 @@ def check_embedder(manifest: dict, embedder_info: dict, index_dir: Path | str = 
 
 # --- atomic writing ------------------------------------------------------------------
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def fsync_tree(directory: Path) -> None:
-    for path in directory.iterdir():
-        if path.is_file():
-            with open(path, "rb") as fh:
-                os.fsync(fh.fileno())
-    _fsync_dir(directory)
+    atomicdir.fsync_tree(directory)
+
+
+def _lock_path(index_dir: Path) -> Path:
+    return index_dir.parent / f".{index_dir.name}.lock"
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """One build at a time per index directory (a second waits for the first)."""
+def build_lock(index_dir: Path, wait: bool = True) -> Iterator[bool]:
+    """One build at a time per index directory (a second waits for the first).
+
+    With ``wait`` off it yields False at once when a build holds the lock.
+    """
     index_dir = Path(index_dir)
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    with open(index_dir.parent / f".{index_dir.name}.lock", "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    with atomicdir.lock(_lock_path(index_dir), wait=wait) as held:
+        yield held
+
+
+def _old_indexes(index_dir: Path) -> list[Path]:
+    """Indexes parked by a swap's first rename, newest first."""
+    def mtime(path: Path) -> float:
         try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+    return sorted(index_dir.parent.glob(f".{index_dir.name}.old-*"), key=mtime, reverse=True)
 
 
-def clean_leftovers(index_dir: Path) -> list[Path]:
-    """Remove temporary directories of earlier, killed builds (call with the build lock held).
+def _is_whole(directory: Path) -> bool:
+    """The manifest reads and every file's checksum matches."""
+    try:
+        verify_files(directory, read_manifest(directory))
+    except KBError:
+        return False
+    except OSError:
+        return False
+    return True
 
-    If a kill came between the two renames of a swap there is no index but a whole old
-    one: that one is put back first.
+
+def _put_back_whole_old(index_dir: Path) -> Path | None:
+    """With the lock held: if there is no index, rename the newest whole old one to it."""
+    if index_dir.exists() or index_dir.is_symlink():
+        return None
+    for old in _old_indexes(index_dir):
+        if _is_whole(old):
+            os.replace(old, index_dir)
+            atomicdir.fsync_dir(index_dir.parent)
+            return old
+    return None
+
+
+def recover_index(index_dir: str | os.PathLike[str]) -> Path | None:
+    """Put back an index a kill between the two renames of a swap left aside; return where it was.
+
+    Only when ``index_dir`` is missing and an ``.index.old-*`` beside it is complete and
+    verified (manifest and every checksum). Does nothing while a build holds the lock (that
+    build is swapping, or will clean up itself) or when the folder cannot be written.
+    `recovery_line` says what happened, for people.
+    """
+    index_dir = Path(index_dir)
+    try:
+        if index_dir.exists() or index_dir.is_symlink() or not index_dir.parent.is_dir():
+            return None
+        if not _old_indexes(index_dir):
+            return None
+        with build_lock(index_dir, wait=False) as held:
+            return _put_back_whole_old(index_dir) if held else None
+    except OSError as exc:
+        # e.g. a read-only service (systemd ProtectSystem): the next `kb build` puts it back;
+        # debug only, the watcher calls this every few seconds
+        log.debug("Zoekindex %s ontbreekt en kon niet worden hersteld (%s)", index_dir, exc)
+        return None
+
+
+def recovery_line(index_dir: str | os.PathLike[str], old: Path) -> str:
+    """The one line `kb serve`, `kb ask`, `kb build` and the app show after `recover_index`."""
+    return (f"Zoekindex hersteld: {index_dir} ontbrak (een build is afgebroken tijdens het wisselen); "
+            f"de vorige, gecontroleerde index uit {old.name} is teruggezet.")
+
+
+def clean_leftovers(index_dir: Path) -> tuple[Path | None, list[Path]]:
+    """Tidy up after earlier, killed builds (call with the build lock held).
+
+    If a kill came between the two renames of a swap there is no index but an old one:
+    the newest old one that verifies is put back first (returned, else None). Then the
+    temporary and remaining old directories are removed (the list).
     """
     index_dir = Path(index_dir)
     parent = index_dir.parent
     if not parent.is_dir():
-        return []
-    olds = sorted(parent.glob(f".{index_dir.name}.old-*"), key=lambda p: p.stat().st_mtime)
-    if not index_dir.exists() and olds:
-        os.replace(olds.pop(), index_dir)
+        return None, []
+    restored = _put_back_whole_old(index_dir)
     removed = []
-    for path in [*parent.glob(f".{index_dir.name}.tmp-*"), *olds]:
+    for path in [*parent.glob(f".{index_dir.name}.tmp-*"), *_old_indexes(index_dir)]:
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
-    return removed
+    return restored, removed
 
 
 @contextlib.contextmanager
@@ -203,16 +259,4 @@ def atomic_directory(index_dir: Path) -> Iterator[Path]:
 
 
 def _swap(new: Path, index_dir: Path) -> None:
-    old = None
-    if index_dir.exists() or index_dir.is_symlink():
-        old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
-        os.replace(index_dir, old)
-    try:
-        os.replace(new, index_dir)
-    except BaseException:
-        if old is not None:
-            os.replace(old, index_dir)
-        raise
-    _fsync_dir(index_dir.parent)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    atomicdir.swap_directory(new, index_dir)

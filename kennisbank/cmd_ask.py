@@ -27,9 +27,12 @@ def ask(settings: Settings, question: str, k: int, as_json: bool,
     """Zoek de passages die de VRAAG het best beantwoorden."""
     from indexer.embedders import get_embedder
     from indexer.search import Searcher, check_query, response_json
-    from indexer.store import load_index
+    from indexer.store import load_index, recover_index, recovery_line
 
     question = check_query(question, settings.max_query_chars)  # fail fast, before loading
+    restored = recover_index(settings.index_dir)  # a build killed mid-swap left it aside
+    if restored is not None:
+        click.echo(recovery_line(settings.index_dir, restored), err=True)
     index = load_index(settings.index_dir)
     searcher = Searcher(index, get_embedder(settings), settings)
     filters = {key: list(values) for key, values in

@@ -5,7 +5,9 @@ The address is taken first, so a port in use or an unknown host is one Dutch lin
 exit status 1. Then the index and the embedder are loaded once per worker process before
 it accepts connections; a missing or broken index does not stop the server (search
 answers 503 and ``/healthz`` says why) so the static site stays up and a later
-`kb build` is picked up without a restart.
+`kb build` is picked up without a restart. An index that a build killed between the two
+renames of its swap left aside is put back first, once it verifies, with one line
+saying so (`indexer.store.recover_index`).
 """
 from __future__ import annotations
 

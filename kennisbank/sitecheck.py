@@ -43,5 +43,10 @@ def check_passage_links(site_dir: Path, passages_file: Path) -> int:
     if broken:
         shown = "\n  ".join(broken[:20])
         raise ContentError(f"{len(broken)} passagelink(s) wijzen niet naar een bestaand anker:\n  {shown}")
+    return passage_count(passages_file)
+
+
+def passage_count(passages_file: Path) -> int:
+    """Lines of ``passages.jsonl``: one passage each."""
     with open(passages_file, encoding="utf-8") as fh:
         return sum(1 for _ in fh)

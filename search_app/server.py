@@ -228,8 +228,13 @@ def run_worker(settings: Settings, sockets: list[socket.socket], seat: WorkerSea
 
 def serve(settings: Settings, workers: int, announce: Callable[[str], None]) -> None:
     """Listen, then serve in ``workers`` processes (1: in this process). Blocks until stopped."""
+    from indexer.store import recover_index, recovery_line
+
     install_log_filter()
     sockets = listen_sockets(settings.host, settings.port)
+    restored = recover_index(settings.index_dir)  # once, before the workers load it
+    if restored is not None:
+        announce(recovery_line(settings.index_dir, restored))
     host, port = sockets[0].getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
     if workers > 1 and not hasattr(os, "fork"):

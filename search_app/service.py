@@ -8,6 +8,10 @@ change the index under a request in flight, and a new index that fails to load n
 replaces a working one. The embedder is heavy and does not depend on the index: it is
 loaded once and reused by every reload.
 
+When the index directory is missing and a build killed between the two renames of its
+swap left a whole old index beside it, the loader puts that one back first
+(`indexer.store.recover_index`) and logs one line saying so.
+
 The watcher also says when the index on disk is no longer the one that serves: gone,
 empty, unreadable, or changed into something that does not load. The old index keeps
 serving from memory, but a restart would answer 503, so ``/healthz`` reports a warning
@@ -35,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from indexer.store import MANIFEST
+from indexer.store import MANIFEST, recover_index, recovery_line
 from kbcore.errors import KBError
 from kbcore.settings import Settings
 
@@ -289,6 +293,9 @@ class SearchService:
         """
         with self._reload_lock:
             self.last_check = time.monotonic()
+            restored = recover_index(self.settings.index_dir)  # a build killed mid-swap left it aside
+            if restored is not None:
+                log.warning("%s", recovery_line(self.settings.index_dir, restored))
             disk = probe_index_dir(self.settings.index_dir)
             self._disk = disk
             swapped = False
