@@ -136,6 +136,21 @@ def _lexicon(searcher: SearcherLike) -> frozenset[str] | None:
     return lexicon if isinstance(lexicon, frozenset) else None
 
 
+def make_snapshot(searcher: SearcherLike, loaded: LoadedIndexLike, pool: Executor | None = None,
+                  seat: WorkerSeat | None = None) -> IndexSnapshot:
+    """The snapshot of one loaded index, as the app serves it (`kb eval` makes its own)."""
+    passages = list(loaded.passages)
+    return IndexSnapshot(
+        searcher=searcher,
+        manifest=dict(loaded.manifest),
+        vocabulary=Vocabulary.from_passages(passages),
+        passage_count=len(passages),
+        matcher=StemMatcher(_lexicon(searcher)),
+        pool=pool,
+        seat=seat,
+    )
+
+
 # -- the index on disk ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -321,16 +336,7 @@ class SearchService:
 
     def _load(self) -> IndexSnapshot:
         searcher, loaded = self._factory(self.settings)
-        passages = list(loaded.passages)
-        return IndexSnapshot(
-            searcher=searcher,
-            manifest=dict(loaded.manifest),
-            vocabulary=Vocabulary.from_passages(passages),
-            passage_count=len(passages),
-            matcher=StemMatcher(_lexicon(searcher)),
-            pool=search_pool(),
-            seat=self._seat,
-        )
+        return make_snapshot(searcher, loaded, pool=search_pool(), seat=self._seat)
 
     def _log_state(self) -> None:
         """One log line when the state changes, not one every few seconds."""
