@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from indexer.embedders import get_embedder  # noqa: E402
-from indexer.evaluate import DEPTH, evaluate, evaluate_answers, load_questions  # noqa: E402
-from indexer.search import Searcher  # noqa: E402
+from indexer.evaluate import DEPTH, evaluate, evaluate_answers, load_off_topic, load_questions  # noqa: E402
+from indexer.search import Searcher, is_answered  # noqa: E402
 from indexer.store import load_index  # noqa: E402
 from kbcore.settings import load_settings  # noqa: E402
 
@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--json", default=None)
     parser.add_argument("--failures", action="store_true")
     parser.add_argument("--systems", default="fused,lexical,bm25")
+    parser.add_argument("--off-topic", default=None)
     args = parser.parse_args()
 
     from search_app.evaluation import answerers
@@ -85,6 +86,18 @@ def main() -> None:
                 print(f"  ## {f['id']} [{f['kind']}] rank {ranks.get(f['id'], 1)}: {f['question'][:110]}")
                 for s in f["sentences"]:
                     print(f"       - {s[:160]}")
+    refused = []
+    for path in args.questions:
+        for q in load_questions(path):
+            if not is_answered(q.question, searcher.search(q.question, 1), settings.answer_threshold,
+                               settings.answer_threshold_en):
+                refused.append(q.id)
+    print("on-topic refused:", len(refused), refused)
+    if args.off_topic:
+        off = load_off_topic(args.off_topic)
+        answered = [q.id for q in off if is_answered(q.question, searcher.search(q.question, 1),
+                                                      settings.answer_threshold, settings.answer_threshold_en)]
+        print(f"off-topic refused: {len(off) - len(answered)}/{len(off)}; answered {answered}")
     if args.json:
         Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=1), "utf-8")
 

@@ -13,7 +13,8 @@ import re
 
 _ENGLISH_MARKERS = frozenset(
     "the what which who whom whose why how when where is are was were do does did of for to "
-    "and with about between their there this that these those should could would".split())
+    "and with about between their there this that these those should could would "
+    "must can be before has have an they from on by it its will".split())
 
 #: English term -> Dutch words used in the knowledge base. Longest terms are matched first.
 GLOSSARY = {

@@ -177,7 +177,7 @@ def run_eval(settings, question_files: list[Path], off_topic_file: Path | None =
     """
     from .baselines import PlainBM25
     from .embedders import get_embedder
-    from .search import Searcher
+    from .search import Searcher, is_answered
     from .sphinx_search import SphinxSearch, passages_for_results
     from .store import load_index
 
@@ -202,7 +202,8 @@ def run_eval(settings, question_files: list[Path], off_topic_file: Path | None =
                               "embedder": index.manifest["embedder"]["id"],
                               "passages": len(passages), "built_at": index.manifest.get("built_at")},
                     "settings": {"fusion_weight": settings.fusion_weight,
-                                 "answer_threshold": settings.answer_threshold},
+                                 "answer_threshold": settings.answer_threshold,
+                                 "answer_threshold_en": settings.answer_threshold_en},
                     "files": {}, "unavailable": unavailable}
     refused_on_topic = []
     for path in question_files:
@@ -218,7 +219,7 @@ def run_eval(settings, question_files: list[Path], off_topic_file: Path | None =
             "misses": fused["misses"], "not_in_kb": fused["not_in_kb"]}
         for q in questions:
             hits = searcher.search(q.question, 1)
-            if not hits or hits[0].score < settings.answer_threshold:
+            if not is_answered(q.question, hits, settings.answer_threshold, settings.answer_threshold_en):
                 refused_on_topic.append({"id": q.id, "question": q.question,
                                          "score": round(hits[0].score, 4) if hits else None})
     report["on_topic_refused"] = refused_on_topic
@@ -227,7 +228,7 @@ def run_eval(settings, question_files: list[Path], off_topic_file: Path | None =
         answered = []
         for q in off:
             hits = searcher.search(q.question, 1)
-            if hits and hits[0].score >= settings.answer_threshold:
+            if is_answered(q.question, hits, settings.answer_threshold, settings.answer_threshold_en):
                 answered.append({"id": q.id, "question": q.question, "score": round(hits[0].score, 4),
                                  "top": hits[0].passage["id"]})
         report["off_topic"] = {"n": len(off), "refused": len(off) - len(answered),

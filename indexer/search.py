@@ -22,7 +22,7 @@ from kbcore.errors import BadQuery
 from kbcore.settings import Settings
 
 from .embedders import Embedder
-from .english import dutch_terms
+from .english import dutch_terms, looks_english
 from .store import LoadedIndex, check_embedder
 
 #: How many passages each side proposes before fusion.
@@ -95,9 +95,27 @@ def check_query(query: str, max_chars: int) -> str:
     return cleaned
 
 
-def response_json(query: str, hits: list[Hit], answer_threshold: float) -> dict:
-    """``{"query", "answered", "results"}``: answered is False when the best score is below the threshold."""
-    answered = bool(hits) and hits[0].score >= answer_threshold
+def is_answered(query: str, hits: list[Hit], answer_threshold: float,
+                answer_threshold_en: float | None = None) -> bool:
+    """Whether the knowledge base answers ``query``: the one refusal rule of API, CLI and eval.
+
+    The fused score of the best passage must reach ``answer_threshold``. An English
+    question is also answered when the best passage's cosine reaches
+    ``answer_threshold_en``: its words hardly occur in the Dutch text, so the BM25 half of
+    the fused score stays low even when the passages found by meaning are the right ones
+    (measured, docs/quality.md).
+    """
+    if not hits:
+        return False
+    if hits[0].score >= answer_threshold:
+        return True
+    return answer_threshold_en is not None and looks_english(query) and hits[0].dense >= answer_threshold_en
+
+
+def response_json(query: str, hits: list[Hit], answer_threshold: float,
+                  answer_threshold_en: float | None = None) -> dict:
+    """``{"query", "answered", "results"}``: answered is False when `is_answered` says so."""
+    answered = is_answered(query, hits, answer_threshold, answer_threshold_en)
     return {"query": query, "answered": answered, "results": [hit_to_json(h) for h in hits]}
 
 

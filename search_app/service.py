@@ -39,6 +39,7 @@ from indexer.store import MANIFEST
 from kbcore.errors import KBError
 from kbcore.settings import Settings
 
+from .answer import TermWeights
 from .cores import WorkerSeat
 from .errors import index_problem
 from .facets import Vocabulary
@@ -96,6 +97,8 @@ class IndexSnapshot:
     pool: Executor | None = None
     seat: WorkerSeat | None = None
     loaded_at: float = field(default_factory=time.time)
+    #: Rarity of the index's stems, for choosing answer sentences (search_app.answer).
+    weights: TermWeights = field(default_factory=TermWeights)
 
     def search(self, query: str, k: int, filters: dict[str, list[str]] | None) -> list[Any]:
         """``searcher.search`` on the search threads (or directly, without a pool)."""
@@ -148,6 +151,7 @@ def make_snapshot(searcher: SearcherLike, loaded: LoadedIndexLike, pool: Executo
         matcher=StemMatcher(_lexicon(searcher)),
         pool=pool,
         seat=seat,
+        weights=TermWeights.from_lexical(getattr(getattr(searcher, "index", None), "lexical", None)),
     )
 
 
