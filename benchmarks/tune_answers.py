@@ -51,9 +51,19 @@ def main() -> None:
     parser.add_argument("--failures", action="store_true")
     parser.add_argument("--systems", default="fused,lexical,bm25")
     parser.add_argument("--off-topic", default=None)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a constant of search_app.answer (a configuration to measure)")
     args = parser.parse_args()
 
+    from search_app import answer as answer_module
     from search_app.evaluation import answerers
+
+    from indexer import search as search_module
+
+    for item in args.set:
+        name, _, value = item.partition("=")
+        module = search_module if hasattr(search_module, name) else answer_module
+        setattr(module, name, type(getattr(module, name))(value))
 
     settings = load_settings()
     index = load_index(settings.index_dir)

@@ -42,6 +42,9 @@ FUSION_METHODS = ("weighted", "weighted-background", "rrf", "minmax")
 RRF_K = 60
 #: Add Dutch domain words to English questions for BM25 (indexer.english; measured).
 EXPAND_ENGLISH = True
+#: Fused score of a passage of a cross-reference section ("Verder lezen", "Welke dilemma's
+#: deze aanbeveling beantwoordt"): it restates other pages in a line each (measured).
+NAVIGATION_FACTOR = 1.0
 FILTER_FIELDS = {"type": "page_type", "theme": "themes", "law": "laws"}
 MODES = ("fused", "dense", "lexical")
 
@@ -158,6 +161,9 @@ class Searcher:
             sample = np.arange(0, index.dense.ntotal, step, dtype=np.int64)[:BACKGROUND_SAMPLE]
             self._background = index.dense.index.reconstruct_batch(sample)
         self.facets = {key: self._values(field) for key, field in FILTER_FIELDS.items()}
+        self.navigation_factor = NAVIGATION_FACTOR
+        self._navigation = np.fromiter((bool(p.get("navigation")) for p in index.passages),
+                                       dtype=bool, count=len(index.passages))
 
     def _values(self, field: str) -> dict[str, np.ndarray]:
         passages = self.index.passages
@@ -252,6 +258,8 @@ class Searcher:
                 dense[missing] = self.index.dense.scores_for(vector, ids[missing])
         lexical = lexical_all[ids]
         fused = self.fuse(dense, lexical, mode, self.background(vector) if vector is not None else 0.0)
+        if self.navigation_factor != 1.0:
+            fused = np.where(self._navigation[ids], fused * self.navigation_factor, fused)
         order = np.lexsort((ids, -fused))[:limit]
         passages = self.index.passages
         return [Hit(None, float(fused[j]), float(dense[j]), float(lexical[j]), passages, int(ids[j]))

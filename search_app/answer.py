@@ -38,12 +38,18 @@ MIN_WORDS = 5
 MAX_WORDS = 70
 NEAR_DUPLICATE = 0.5  # share of shared stems (Jaccard) above which a sentence repeats another
 #: Score penalties per result rank below the first and per sentence position in a passage.
-RANK_PENALTY = 0.12
+RANK_PENALTY = 0.09
 POSITION_PENALTY = 0.02
 #: Added when the sentence has what the question asks for (a figure, a cause, a list).
 ROLE_BONUS = 0.25
 #: A sentence is kept only if it scores at least this share of the best one.
-KEEP_SHARE = 0.5
+KEEP_SHARE = 0.3
+#: A question word that the passage's heading already has names the subject of every
+#: sentence in it; repeating it is no evidence that a sentence answers (weight times this).
+HEADING_DISCOUNT = 0.7
+#: A sentence that continues the one before ("ZorgMail wordt daarbij veel genoemd.")
+#: inherits this share of its predecessor's evidence.
+CONTINUATION_SHARE = 0.6
 
 # Abbreviations after which a full stop does not end a sentence (lower case, without the
 # final dot): Dutch ones common in policy texts, plus initials (handled separately).
@@ -56,6 +62,9 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-ZÀ
 #: ended a title ("Voor Wat belemmert en helpt wijkteams? (Engbersen e.a., 2021) zochten").
 _TITLE_CONTINUES = re.compile(r"\s+(?:\([^)]{0,80}\)\s+)?[a-zà-ÿ]")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_CONTINUES = re.compile(
+    r"^(?:Daar\w*|Hier\w*|Dat|Dit|Deze|Die|Ze|Zij|Zo|In (?:dat|dit) verband)\b"
+    r"|\b(?:daarbij|daarin|daarmee|daarvoor|hierbij|hiervoor|in (?:dat|dit) verband)\b")
 _LIST_MARKER = re.compile(r"^(?:[•·*–-]|\d{1,2}[.)])\s+")  # a list item's bullet is layout, not text
 #: A sentence that only sends the reader elsewhere.
 _POINTER = re.compile(r"^(?:Zie (?:ook )?|Meer (?:hierover |daarover )?(?:staat|leest|lees) |Lees (?:ook |verder )?)")
@@ -189,12 +198,18 @@ def compose_answer(passages: Sequence[dict[str, Any]], question_stems: frozenset
     candidates: list[tuple[float, Sentence, frozenset[str]]] = []
     openings: list[tuple[Sentence, frozenset[str]]] = []
     for rank, (number, passage) in enumerate(answer_sources(passages), start=1):
+        heading = matcher.per_passage(_stems, passage.get("section") or passage.get("title", ""))
+        previous: tuple[int, float] = (-2, 0.0)  # (position, evidence) of the sentence before
         for pos, text, stems in matcher.per_passage(_usable_sentences, passage.get("text", "")):
             sentence = Sentence(text, number, pos)
             openings.append((sentence, stems))
-            shared = stems & question_stems
-            if shared:
-                score = (sum(weights.weight(t) for t in shared) / total + _role_bonus(question, text)
+            evidence = sum(weights.weight(t) * (HEADING_DISCOUNT if t in heading else 1.0)
+                           for t in stems & question_stems) / total
+            inherited = CONTINUATION_SHARE * previous[1] if (
+                previous[0] == pos - 1 and _CONTINUES.search(text)) else 0.0
+            previous = (pos, evidence)
+            if evidence or inherited:
+                score = (max(evidence, inherited) + _role_bonus(question, text)
                          - RANK_PENALTY * (rank - 1) - POSITION_PENALTY * pos)
                 candidates.append((score, sentence, stems))
     candidates.sort(key=lambda c: -c[0])
