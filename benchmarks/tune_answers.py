@@ -58,11 +58,11 @@ def main() -> None:
     from search_app import answer as answer_module
     from search_app.evaluation import answerers
 
-    from indexer import search as search_module
+    from indexer import lexical as lexical_module, search as search_module
 
     for item in args.set:
         name, _, value = item.partition("=")
-        module = search_module if hasattr(search_module, name) else answer_module
+        module = next(m for m in (search_module, lexical_module, answer_module) if hasattr(m, name))
         setattr(module, name, type(getattr(module, name))(value))
 
     settings = load_settings()
