@@ -51,6 +51,8 @@ def main() -> None:
     parser.add_argument("--failures", action="store_true")
     parser.add_argument("--systems", default="fused,lexical,bm25")
     parser.add_argument("--off-topic", default=None)
+    parser.add_argument("--uniform-weights", action="store_true",
+                        help="every question word weighs the same (no rarity weights)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a constant of search_app.answer (a configuration to measure)")
     args = parser.parse_args()
@@ -65,6 +67,8 @@ def main() -> None:
         module = next(m for m in (search_module, lexical_module, answer_module) if hasattr(m, name))
         setattr(module, name, type(getattr(module, name))(value))
 
+    if args.uniform_weights:
+        answer_module.TermWeights.from_lexical = classmethod(lambda cls, lexical: cls())
     settings = load_settings()
     index = load_index(settings.index_dir)
     searcher = Searcher(index, CachedEmbedder(get_embedder(settings), Path(args.vector_cache)), settings)

@@ -6,6 +6,11 @@ the answer, not on how often they repeat the question (measured: docs/quality.md
 - **lexical evidence, weighted by rarity**: the question's stems a sentence contains,
   each counted by its inverse document frequency in the index (`TermWeights`), so the
   rare word that names the subject ("ZorgMail", "Tiel") weighs more than "wijkteam";
+  measured against the question words the sources contain at all (the names and side
+  remarks of a long case description do not dilute it), a word the passage's heading
+  already has counting less (it names the subject of every sentence there), and a
+  sentence that continues the one before ("… wordt daarbij veel genoemd") inheriting
+  part of its evidence;
 - **the sentence's role**: a question that asks how many wants a sentence with a figure,
   "why" a sentence that gives a cause, "which" a list or a colon; a sentence that only
   points elsewhere ("Zie het dilemma …") is never an answer;
@@ -41,7 +46,7 @@ NEAR_DUPLICATE = 0.5  # share of shared stems (Jaccard) above which a sentence r
 RANK_PENALTY = 0.09
 POSITION_PENALTY = 0.02
 #: Added when the sentence has what the question asks for (a figure, a cause, a list).
-ROLE_BONUS = 0.25
+ROLE_BONUS = 0.35
 #: A sentence is kept only if it scores at least this share of the best one.
 KEEP_SHARE = 0.3
 #: A question word that the passage's heading already has names the subject of every
@@ -50,6 +55,8 @@ HEADING_DISCOUNT = 0.7
 #: A sentence that continues the one before ("ZorgMail wordt daarbij veel genoemd.")
 #: inherits this share of its predecessor's evidence.
 CONTINUATION_SHARE = 0.6
+#: Measure evidence against the question words that occur in the sources at all.
+FOUND_WORDS_ONLY = True
 
 # Abbreviations after which a full stop does not end a sentence (lower case, without the
 # final dot): Dutch ones common in policy texts, plus initials (handled separately).
@@ -194,10 +201,19 @@ def compose_answer(passages: Sequence[dict[str, Any]], question_stems: frozenset
         extra = dutch_terms(question)
         if extra:
             question_stems = question_stems | matcher.query_stems(extra)
-    total = sum(weights.weight(t) for t in question_stems) or 1.0
+    sources = answer_sources(passages)
+    if FOUND_WORDS_ONLY:
+        # Evidence is measured against the question words the sources have at all: a long
+        # case description's names and side remarks would otherwise dilute every sentence.
+        found = frozenset().union(*(stems for _, p in sources
+                                    for _, _, stems in matcher.per_passage(_usable_sentences, p.get("text", ""))))
+        relevant = question_stems & found or question_stems
+    else:
+        relevant = question_stems
+    total = sum(weights.weight(t) for t in relevant) or 1.0
     candidates: list[tuple[float, Sentence, frozenset[str]]] = []
     openings: list[tuple[Sentence, frozenset[str]]] = []
-    for rank, (number, passage) in enumerate(answer_sources(passages), start=1):
+    for rank, (number, passage) in enumerate(sources, start=1):
         heading = matcher.per_passage(_stems, passage.get("section") or passage.get("title", ""))
         previous: tuple[int, float] = (-2, 0.0)  # (position, evidence) of the sentence before
         for pos, text, stems in matcher.per_passage(_usable_sentences, passage.get("text", "")):
