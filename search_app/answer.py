@@ -7,10 +7,7 @@ the answer, not on how often they repeat the question (measured: docs/quality.md
   each counted by its inverse document frequency in the index (`TermWeights`), so the
   rare word that names the subject ("ZorgMail", "Tiel") weighs more than "wijkteam";
   measured against the question words the sources contain at all (the names and side
-  remarks of a long case description do not dilute it), a word the passage's heading
-  already has counting less (it names the subject of every sentence there), and a
-  sentence that continues the one before ("… wordt daarbij veel genoemd") inheriting
-  part of its evidence;
+  remarks of a long case description do not dilute it);
 - **the sentence's role**: a question that asks how many wants a sentence with a figure,
   "why" a sentence that gives a cause, "which" a list or a colon; a sentence that only
   points elsewhere ("Zie het dilemma …") is never an answer;
@@ -49,12 +46,6 @@ POSITION_PENALTY = 0.02
 ROLE_BONUS = 0.35
 #: A sentence is kept only if it scores at least this share of the best one.
 KEEP_SHARE = 0.3
-#: A question word that the passage's heading already has names the subject of every
-#: sentence in it; repeating it is no evidence that a sentence answers (weight times this).
-HEADING_DISCOUNT = 0.7
-#: A sentence that continues the one before ("ZorgMail wordt daarbij veel genoemd.")
-#: inherits this share of its predecessor's evidence.
-CONTINUATION_SHARE = 0.6
 #: Measure evidence against the question words that occur in the sources at all.
 FOUND_WORDS_ONLY = True
 
@@ -69,9 +60,7 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-ZÀ
 #: ended a title ("Voor Wat belemmert en helpt wijkteams? (Engbersen e.a., 2021) zochten").
 _TITLE_CONTINUES = re.compile(r"\s+(?:\([^)]{0,80}\)\s+)?[a-zà-ÿ]")
 _WORD = re.compile(r"\w+", re.UNICODE)
-_CONTINUES = re.compile(
-    r"^(?:Daar\w*|Hier\w*|Dat|Dit|Deze|Die|Ze|Zij|Zo|In (?:dat|dit) verband)\b"
-    r"|\b(?:daarbij|daarin|daarmee|daarvoor|hierbij|hiervoor|in (?:dat|dit) verband)\b")
+
 _LIST_MARKER = re.compile(r"^(?:[•·*–-]|\d{1,2}[.)])\s+")  # a list item's bullet is layout, not text
 #: A sentence that only sends the reader elsewhere.
 _POINTER = re.compile(r"^(?:Zie (?:ook )?|Meer (?:hierover |daarover )?(?:staat|leest|lees) |Lees (?:ook |verder )?)")
@@ -214,18 +203,12 @@ def compose_answer(passages: Sequence[dict[str, Any]], question_stems: frozenset
     candidates: list[tuple[float, Sentence, frozenset[str]]] = []
     openings: list[tuple[Sentence, frozenset[str]]] = []
     for rank, (number, passage) in enumerate(sources, start=1):
-        heading = matcher.per_passage(_stems, passage.get("section") or passage.get("title", ""))
-        previous: tuple[int, float] = (-2, 0.0)  # (position, evidence) of the sentence before
         for pos, text, stems in matcher.per_passage(_usable_sentences, passage.get("text", "")):
             sentence = Sentence(text, number, pos)
             openings.append((sentence, stems))
-            evidence = sum(weights.weight(t) * (HEADING_DISCOUNT if t in heading else 1.0)
-                           for t in stems & question_stems) / total
-            inherited = CONTINUATION_SHARE * previous[1] if (
-                previous[0] == pos - 1 and _CONTINUES.search(text)) else 0.0
-            previous = (pos, evidence)
-            if evidence or inherited:
-                score = (max(evidence, inherited) + _role_bonus(question, text)
+            shared = stems & question_stems
+            if shared:
+                score = (sum(weights.weight(t) for t in shared) / total + _role_bonus(question, text)
                          - RANK_PENALTY * (rank - 1) - POSITION_PENALTY * pos)
                 candidates.append((score, sentence, stems))
     candidates.sort(key=lambda c: -c[0])

@@ -50,14 +50,6 @@ def test_pointers_and_cross_reference_sections_are_not_quoted():
     assert set(numbers) == {2}  # the citation number stays that of the result in the list
 
 
-def test_a_sentence_that_continues_the_one_before_can_carry_the_answer():
-    p = passage("Respondenten stellen voor een systeem te gebruiken om veilig naar elkaar door te verwijzen. "
-                "ZorgMail wordt daarbij veel genoemd door de respondenten. "
-                "Verder noemen ze thematische bijeenkomsten voor alle partijen.")
-    texts = answer([p], "Welk systeem noemen ze om veilig door te verwijzen?")
-    assert "ZorgMail wordt daarbij veel genoemd door de respondenten." in texts
-
-
 def test_rare_question_words_weigh_more_than_common_ones():
     texts = ["wijkteam regie", "wijkteam privacy", "wijkteam huisarts", "wijkteam school", "zorgmail wijkteam"]
     weights = TermWeights.from_lexical(LexicalIndex.build(texts, split_compounds=False))
