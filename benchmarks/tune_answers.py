@@ -65,7 +65,8 @@ def main() -> None:
     for item in args.set:
         name, _, value = item.partition("=")
         module = next(m for m in (search_module, lexical_module, answer_module) if hasattr(m, name))
-        setattr(module, name, type(getattr(module, name))(value))
+        kind = type(getattr(module, name))
+        setattr(module, name, value.lower() in ("1", "true", "ja") if kind is bool else kind(value))
 
     if args.uniform_weights:
         answer_module.TermWeights.from_lexical = classmethod(lambda cls, lexical: cls())
