@@ -10,7 +10,8 @@ the answer, not on how often they repeat the question (measured: docs/quality.md
   remarks of a long case description do not dilute it);
 - **the sentence's role**: a question that asks how many wants a sentence with a figure,
   "why" a sentence that gives a cause, "which" a list or a colon; a sentence that only
-  points elsewhere ("Zie het dilemma …") is never an answer;
+  points elsewhere ("Zie het dilemma …") is never an answer; a quoted question counts as
+  an item of the list that "welke vragen …" asks for;
 - **the passage's rank** and the sentence's place in it (small penalties);
 - English questions are matched through the Dutch domain words of `indexer.english`.
 
@@ -76,6 +77,8 @@ _ASKS_CAUSE = re.compile(r"\b(waarom|waardoor|hoe komt|oorzaak|oorzaken|why|caus
 _HAS_CAUSE = re.compile(
     r"\b(omdat|doordat|daardoor|door de|door het|oorzaak|oorzaken|verklaring|reden|vanwege|"
     r"komt door|leidt|leiden|gevolg)\b", re.IGNORECASE)
+#: A quoted question ("Tot hoever ga je?") is the list a "welke vragen" question asks for.
+_QUOTED_QUESTION = re.compile(r"[“\"‘'][^”\"’']{3,}\?[”\"’']")
 _ASKS_LIST = re.compile(
     r"\b(welke|which|what are|wat zijn|noem|voorwaarden|oplossingen|suggesties|maatregelen|"
     r"lessen|tips|conditions|solutions|suggest)\b", re.IGNORECASE)
@@ -165,7 +168,8 @@ def _role_bonus(question: str, sentence: str) -> float:
         return ROLE_BONUS
     if _ASKS_CAUSE.search(question) and _HAS_CAUSE.search(sentence):
         return ROLE_BONUS
-    if _ASKS_LIST.search(question) and (":" in sentence or sentence.endswith(";")):
+    if _ASKS_LIST.search(question) and (":" in sentence or sentence.endswith(";")
+                                        or _QUOTED_QUESTION.search(sentence)):
         return ROLE_BONUS
     return 0.0
 
