@@ -98,3 +98,17 @@ def test_bm25_reads_a_misspelt_term_as_the_known_term_one_edit_away():
     index.typo_min_chars = 0
     assert not index.scores("ontwikeltafel").any()
     assert np.array_equal(index.scores("privacy"), index.scores("Privacy"))
+
+
+def test_a_question_for_questions_gets_the_sentence_that_quotes_them(monkeypatch):
+    import search_app.answer as answer_module
+
+    p = passage("Het wijkteam als werkplaats beschrijft twintig dilemma's van professionals in de wijk. "
+                "Volgens Vos e.a. stellen professionals in het wijkteam zich vaak vragen over hun rol. "
+                "Professionals stellen vragen als “Tot hoever ga je?” en “Wie is er aan zet?”.",
+                section="Het wijkteam als werkplaats › Verantwoordelijkheid")
+    question = "Welke vragen stellen professionals in Het wijkteam als werkplaats?"
+    quoted = "Professionals stellen vragen als “Tot hoever ga je?” en “Wie is er aan zet?”."
+    assert quoted in answer([p], question)
+    monkeypatch.setattr(answer_module, "ROLE_BONUS", 0.0)
+    assert quoted not in answer([p], question)
