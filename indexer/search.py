@@ -162,8 +162,7 @@ class Searcher:
             self._background = index.dense.index.reconstruct_batch(sample)
         self.facets = {key: self._values(field) for key, field in FILTER_FIELDS.items()}
         self.navigation_factor = NAVIGATION_FACTOR
-        self._navigation = np.fromiter((bool(p.get("navigation")) for p in index.passages),
-                                       dtype=bool, count=len(index.passages))
+        self._navigation: np.ndarray | None = None  # which passages are navigation, on first use
 
     def _values(self, field: str) -> dict[str, np.ndarray]:
         passages = self.index.passages
@@ -259,6 +258,9 @@ class Searcher:
         lexical = lexical_all[ids]
         fused = self.fuse(dense, lexical, mode, self.background(vector) if vector is not None else 0.0)
         if self.navigation_factor != 1.0:
+            if self._navigation is None:
+                self._navigation = np.fromiter((bool(p.get("navigation")) for p in self.index.passages),
+                                               dtype=bool, count=len(self.index.passages))
             fused = np.where(self._navigation[ids], fused * self.navigation_factor, fused)
         order = np.lexsort((ids, -fused))[:limit]
         passages = self.index.passages
