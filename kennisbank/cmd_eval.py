@@ -44,7 +44,8 @@ def _echo_answer(result: dict) -> None:
     groups = [("lang", lang) for lang in next(iter(answers.values()))["by_lang"]] + \
              [("kind", kind) for kind in next(iter(answers.values()))["by_kind"]]
     click.echo("  Antwoordscore (de getoonde antwoordzinnen bevatten het feit):")
-    click.echo(f"    {'systeem':30} {'alle':>6}" + "".join(f" {name:>10}" for _, name in groups))
+    click.echo(f"    {'systeem':30} {'alle':>6}" + "".join(
+        f" {('taal ' + name) if key == 'lang' else name:>10}" for key, name in groups))
     for system, scores in answers.items():
         line = f"    {SYSTEM_LABELS.get(system, system):30} {scores['all']['score']:>6.3f}"
         for key, name in groups:
@@ -108,7 +109,8 @@ def eval_command(settings: Settings, questions: tuple[Path, ...], as_json: bool,
     for system, why in report["unavailable"].items():
         click.echo(f"{SYSTEM_LABELS.get(system, system)} niet gemeten: {why}")
     refused = report["on_topic_refused"]
-    click.echo(f"Vragen over de kennisbank geweigerd (score < answer_threshold): {len(refused)}")
+    click.echo("Vragen over de kennisbank geweigerd (onder answer_threshold, Engels ook onder "
+               f"answer_threshold_en): {len(refused)}")
     for q in refused:
         click.echo(f"    {q['id']} (score {q['score']}): {q['question']}")
     if "off_topic" in report:
