@@ -35,14 +35,14 @@ from .highlight import StemMatcher
 
 MIN_SENTENCES = 2
 MAX_SENTENCES = 4
-ANSWER_RESULTS = 3  # sentences come from at most this many top results
+ANSWER_RESULTS = 4  # sentences come from at most this many top results
 MAX_PER_RESULT = 2
 MIN_WORDS = 5
 MAX_WORDS = 70
 NEAR_DUPLICATE = 0.5  # share of shared stems (Jaccard) above which a sentence repeats another
 #: Score penalties per result rank below the first and per sentence position in a passage.
 RANK_PENALTY = 0.09
-POSITION_PENALTY = 0.02
+POSITION_PENALTY = 0.01
 #: Added when the sentence has what the question asks for (a figure, a cause, a list).
 ROLE_BONUS = 0.35
 #: A sentence is kept only if it scores at least this share of the best one.
