@@ -74,7 +74,9 @@ def run_search(snapshot: IndexSnapshot, request: SearchRequest, settings: Settin
             results.append(ResultItem(number, hit.passage, snippet, data))
         sentences = compose_answer([item.passage for item in results], stems, matcher,
                                    question=request.q, weights=snapshot.weights)
-        pool = [hit.page for hit in hits if hit.score >= threshold]
+        # the passages that would answer on their own, by the same rule as `is_answered`
+        pool = [hit.page for hit in hits
+                if is_answered(request.q, [hit], threshold, settings.answer_threshold_en)]
     facets = count_facets(pool, snapshot.vocabulary, request.filters)
     if settings.log_queries:
         log.info("Zoekvraag %r: %d resultaten, antwoord %s, %.1f ms", request.q, len(results),

@@ -112,3 +112,31 @@ def test_a_question_for_questions_gets_the_sentence_that_quotes_them(monkeypatch
     assert quoted in answer([p], question)
     monkeypatch.setattr(answer_module, "ROLE_BONUS", 0.0)
     assert quoted not in answer([p], question)
+
+
+def test_an_english_question_answered_by_meaning_counts_its_facets():
+    from search_app.query import SearchRequest
+    from search_app.results import run_search
+    from search_app.service import make_snapshot
+    from kbcore.settings import load_settings
+
+    passages = [{"id": f"p{i}", "url": f"p{i}.html#a", "title": "Huisarts", "section": "Huisarts",
+                 "page_type": "dilemma", "page_type_label": "Dilemma", "themes": [], "laws": [],
+                 "text": "Huisartsen en wijkteams verwijzen een paar keer per maand naar elkaar door."}
+                for i in range(3)]
+
+    class Searcher:
+        def search(self, query, k=5, filters=None):
+            return [Hit(p, 0.30, 0.85, 0.0) for p in passages]
+
+    class Loaded:
+        manifest: dict = {}
+
+    Loaded.passages = passages
+    settings = load_settings(env={}).replace(answer_threshold=0.35, answer_threshold_en=0.79)
+    snapshot = make_snapshot(Searcher(), Loaded())
+    english = run_search(snapshot, SearchRequest(q="How often do GPs and neighbourhood teams refer?"), settings)
+    assert english.found and english.sentences
+    assert sum(f.count for f in english.facets["type"]) == 3
+    dutch = run_search(snapshot, SearchRequest(q="Hoe vaak verwijzen huisartsen en wijkteams door?"), settings)
+    assert not dutch.found and not dutch.sentences
