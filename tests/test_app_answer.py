@@ -88,6 +88,14 @@ def test_english_questions_are_answered_on_the_dense_side():
     assert not is_answered(english, [], 0.35, 0.79)
 
 
+def test_a_long_dutch_question_with_is_and_of_is_not_english():
+    from indexer.english import looks_english
+
+    assert not looks_english("Ik ben Sanne, 34, en ik vraag me af of dit elders ook speelt. Is daar onderzoek naar?")
+    assert looks_english("What is shadowing?")
+    assert looks_english("What conditions must be met before a team can invest in prevention?")
+
+
 def test_bm25_reads_a_misspelt_term_as_the_known_term_one_edit_away():
     index = LexicalIndex.build(["De ontwikkeltafel is een open dialoog.", "Privacy van inwoners.",
                                 "Het wijkteam en de huisarts."], split_compounds=False)
