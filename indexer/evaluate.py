@@ -1,10 +1,16 @@
-"""Retrieval quality on a question set: top-1, top-5, MRR@10, per language, misses.
+"""Retrieval and answer quality on a question set: top-1, top-5, MRR@10, answer score.
 
 Question files are TSV with the columns ``id``, ``lang``, ``question``, ``patterns``
-(see ../shared/eval/README.md): a passage answers a question when every ``&&``-joined
-regular expression matches its text (case-insensitive). A question that no passage of the
-index answers is reported apart as "not in the knowledge base": that is a content gap,
-not a retrieval miss.
+(see ../shared/eval/README.md) and optionally ``kind`` (what sort of question: ``case``,
+``keywords``, ``typo``, ``paraphrase``, ``en``; a file without the column has no kinds):
+a passage answers a question when every ``&&``-joined regular expression matches its text
+(case-insensitive). A question that no passage of the index answers is reported apart as
+"not in the knowledge base": that is a content gap, not a retrieval miss.
+
+The **answer score** asks the same of what a professional reads first: the answer
+sentences, joined, must match the patterns. Answers come from an ``answerer`` (question ->
+shown sentences, empty when refused) that the caller supplies: the indexer does not know
+the app, and `kb eval` passes the app's own code path (`search_app.evaluation`).
 
 `evaluate` takes any ranking function (question -> passages, best first; an item may be a
 list of passages, e.g. a whole page from Sphinx's search, which then answers if any of them
@@ -31,9 +37,12 @@ class Question:
     question: str
     patterns: list[re.Pattern] = field(repr=False)
     source: str = ""
+    kind: str = ""
 
     def answered_by(self, passage: dict) -> bool:
-        text = passage.get("text", "")
+        return self.matches(passage.get("text", ""))
+
+    def matches(self, text: str) -> bool:
         return all(p.search(text) for p in self.patterns)
 
 
@@ -47,8 +56,10 @@ def load_questions(path: str | Path) -> list[Question]:
     except UnicodeDecodeError:
         raise ContentError(f"{path} is geen UTF-8; sla het bestand op als UTF-8") from None
     rows = list(csv.reader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))
-    if not rows or [c.strip() for c in rows[0][:4]] != ["id", "lang", "question", "patterns"]:
+    header = [c.strip() for c in rows[0]] if rows else []
+    if header[:4] != ["id", "lang", "question", "patterns"]:
         raise ContentError(f"{path}, regel 1: verwacht de kolommen id, lang, question, patterns (tab-gescheiden)")
+    kind_column = header.index("kind") if "kind" in header else None
     questions = []
     for lineno, row in enumerate(rows[1:], start=2):
         if not row or not "".join(row).strip() or row[0].startswith("#"):
@@ -62,7 +73,8 @@ def load_questions(path: str | Path) -> list[Question]:
             raise ContentError(f"{path}, regel {lineno}: ongeldige reguliere expressie ({exc})") from None
         if not compiled or not question:
             raise ContentError(f"{path}, regel {lineno}: vraag of patronen ontbreken")
-        questions.append(Question(qid, lang, question, compiled, path.name))
+        kind = row[kind_column].strip() if kind_column is not None and kind_column < len(row) else ""
+        questions.append(Question(qid, lang, question, compiled, path.name, kind))
     return questions
 
 
@@ -76,6 +88,10 @@ def _scores(ranks: list[int | None]) -> dict:
             "mrr10": round(sum(1 / r for r in ranks if r is not None and r <= DEPTH) / n, 4)}
 
 
+def _groups(items: list[dict], key: str) -> list[str]:
+    return sorted({item[key] for item in items if item[key]})
+
+
 def evaluate(questions: list[Question], rank: Callable[[str], list[dict]],
              passages: list[dict]) -> dict:
     """Scores of ``rank`` over ``questions``; passages are the index's (for "not in the KB")."""
@@ -85,17 +101,50 @@ def evaluate(questions: list[Question], rank: Callable[[str], list[dict]],
         first = next((i for i, group in enumerate(results, start=1)
                       if any(q.answered_by(p) for p in group)), None)
         in_kb = any(q.answered_by(p) for p in passages)
-        per_question.append({"id": q.id, "lang": q.lang, "question": q.question, "rank": first,
-                             "in_kb": in_kb, "top": results[0][0]["id"] if results else None})
+        per_question.append({"id": q.id, "lang": q.lang, "kind": q.kind, "question": q.question,
+                             "rank": first, "in_kb": in_kb,
+                             "top": results[0][0]["id"] if results else None})
     ranks = [r["rank"] for r in per_question]
     report = {"all": _scores(ranks),
               "answerable": _scores([r["rank"] for r in per_question if r["in_kb"]]),
               "by_lang": {lang: _scores([r["rank"] for r in per_question if r["lang"] == lang])
-                          for lang in sorted({q.lang for q in questions})},
+                          for lang in _groups(per_question, "lang")},
+              "by_kind": {kind: _scores([r["rank"] for r in per_question if r["kind"] == kind])
+                          for kind in _groups(per_question, "kind")},
               "misses": [r for r in per_question if r["in_kb"] and r["rank"] != 1],
               "not_in_kb": [r for r in per_question if not r["in_kb"]],
               "questions": per_question}
     return report
+
+
+#: Answers a question with the sentences a professional reads first (empty: refused).
+Answerer = Callable[[str], list[str]]
+
+
+def _answer_scores(rows: list[dict]) -> dict:
+    n = len(rows)
+    return {"n": n, "score": round(sum(r["answered"] for r in rows) / n, 4) if n else 0.0,
+            "refused": sum(not r["sentences"] for r in rows)}
+
+
+def evaluate_answers(questions: list[Question], answer: Answerer) -> dict:
+    """Answer score of ``answer``: share of questions whose joined sentences match the patterns.
+
+    Overall, per language and per kind; ``failures`` lists the questions whose answer does
+    not state the fact, with the sentences shown (to read, not to tune one question on).
+    """
+    rows = []
+    for q in questions:
+        sentences = list(answer(q.question))
+        rows.append({"id": q.id, "lang": q.lang, "kind": q.kind, "question": q.question,
+                     "answered": bool(sentences) and q.matches(" ".join(sentences)),
+                     "sentences": sentences})
+    return {"all": _answer_scores(rows),
+            "by_lang": {lang: _answer_scores([r for r in rows if r["lang"] == lang])
+                        for lang in _groups(rows, "lang")},
+            "by_kind": {kind: _answer_scores([r for r in rows if r["kind"] == kind])
+                        for kind in _groups(rows, "kind")},
+            "failures": [r for r in rows if not r["answered"]]}
 
 
 def load_off_topic(path: str | Path) -> list[Question]:
@@ -114,12 +163,21 @@ def load_off_topic(path: str | Path) -> list[Question]:
     return out
 
 
+#: Makes the answerers to measure from the loaded searcher: name -> Answerer. `kb eval`
+#: passes `search_app.evaluation.answerers` (the API's code path, and BM25 feeding it).
+AnswererFactory = Callable[..., dict[str, Answerer]]
+
+
 def run_eval(settings, question_files: list[Path], off_topic_file: Path | None = None,
-             baselines: bool = True) -> dict:
-    """Everything `kb eval` reports: the search the API uses, its halves, and the baselines."""
+             baselines: bool = True, answerers: AnswererFactory | None = None) -> dict:
+    """Everything `kb eval` reports: the search the API uses, its halves, and the baselines.
+
+    With ``answerers`` also the answer score of each answerer it makes (called as
+    ``answerers(searcher, index, settings, baselines=...)``).
+    """
     from .baselines import PlainBM25
     from .embedders import get_embedder
-    from .search import Searcher
+    from .search import Searcher, is_answered
     from .sphinx_search import SphinxSearch, passages_for_results
     from .store import load_index
 
@@ -139,23 +197,29 @@ def run_eval(settings, question_files: list[Path], off_topic_file: Path | None =
             systems["sphinx"] = lambda q: passages_for_results(sphinx.search(q), passages)[:DEPTH]
         except ContentError as exc:
             unavailable["sphinx"] = str(exc)
+    answer_systems = answerers(searcher, index, settings, baselines=baselines) if answerers else {}
     report: dict = {"index": {"directory": str(index.directory),
                               "embedder": index.manifest["embedder"]["id"],
                               "passages": len(passages), "built_at": index.manifest.get("built_at")},
                     "settings": {"fusion_weight": settings.fusion_weight,
-                                 "answer_threshold": settings.answer_threshold},
+                                 "answer_threshold": settings.answer_threshold,
+                                 "answer_threshold_en": settings.answer_threshold_en},
                     "files": {}, "unavailable": unavailable}
     refused_on_topic = []
     for path in question_files:
         questions = load_questions(path)
         per_system = {name: evaluate(questions, rank, passages) for name, rank in systems.items()}
         fused = per_system["fused"]
+        answers = {name: evaluate_answers(questions, answer) for name, answer in answer_systems.items()}
         report["files"][Path(path).name] = {
-            "scores": {name: {k: r[k] for k in ("all", "answerable", "by_lang")} for name, r in per_system.items()},
+            "scores": {name: {k: r[k] for k in ("all", "answerable", "by_lang", "by_kind")}
+                       for name, r in per_system.items()},
+            "answer": {name: {k: r[k] for k in ("all", "by_lang", "by_kind")} for name, r in answers.items()},
+            "answer_failures": answers["fused"]["failures"] if "fused" in answers else [],
             "misses": fused["misses"], "not_in_kb": fused["not_in_kb"]}
         for q in questions:
             hits = searcher.search(q.question, 1)
-            if not hits or hits[0].score < settings.answer_threshold:
+            if not is_answered(q.question, hits, settings.answer_threshold, settings.answer_threshold_en):
                 refused_on_topic.append({"id": q.id, "question": q.question,
                                          "score": round(hits[0].score, 4) if hits else None})
     report["on_topic_refused"] = refused_on_topic
@@ -164,7 +228,7 @@ def run_eval(settings, question_files: list[Path], off_topic_file: Path | None =
         answered = []
         for q in off:
             hits = searcher.search(q.question, 1)
-            if hits and hits[0].score >= settings.answer_threshold:
+            if is_answered(q.question, hits, settings.answer_threshold, settings.answer_threshold_en):
                 answered.append({"id": q.id, "question": q.question, "score": round(hits[0].score, 4),
                                  "top": hits[0].passage["id"]})
         report["off_topic"] = {"n": len(off), "refused": len(off) - len(answered),

@@ -22,7 +22,7 @@ from kbcore.errors import BadQuery
 from kbcore.settings import Settings
 
 from .embedders import Embedder
-from .english import dutch_terms
+from .english import dutch_terms, looks_english
 from .store import LoadedIndex, check_embedder
 
 #: How many passages each side proposes before fusion.
@@ -42,6 +42,9 @@ FUSION_METHODS = ("weighted", "weighted-background", "rrf", "minmax")
 RRF_K = 60
 #: Add Dutch domain words to English questions for BM25 (indexer.english; measured).
 EXPAND_ENGLISH = True
+#: Fused score of a passage of a cross-reference section ("Verder lezen", "Welke dilemma's
+#: deze aanbeveling beantwoordt"): it restates other pages in a line each (measured).
+NAVIGATION_FACTOR = 1.0
 FILTER_FIELDS = {"type": "page_type", "theme": "themes", "law": "laws"}
 MODES = ("fused", "dense", "lexical")
 
@@ -95,9 +98,27 @@ def check_query(query: str, max_chars: int) -> str:
     return cleaned
 
 
-def response_json(query: str, hits: list[Hit], answer_threshold: float) -> dict:
-    """``{"query", "answered", "results"}``: answered is False when the best score is below the threshold."""
-    answered = bool(hits) and hits[0].score >= answer_threshold
+def is_answered(query: str, hits: list[Hit], answer_threshold: float,
+                answer_threshold_en: float | None = None) -> bool:
+    """Whether the knowledge base answers ``query``: the one refusal rule of API, CLI and eval.
+
+    The fused score of the best passage must reach ``answer_threshold``. An English
+    question is also answered when the best passage's cosine reaches
+    ``answer_threshold_en``: its words hardly occur in the Dutch text, so the BM25 half of
+    the fused score stays low even when the passages found by meaning are the right ones
+    (measured, docs/quality.md).
+    """
+    if not hits:
+        return False
+    if hits[0].score >= answer_threshold:
+        return True
+    return answer_threshold_en is not None and looks_english(query) and hits[0].dense >= answer_threshold_en
+
+
+def response_json(query: str, hits: list[Hit], answer_threshold: float,
+                  answer_threshold_en: float | None = None) -> dict:
+    """``{"query", "answered", "results"}``: answered is False when `is_answered` says so."""
+    answered = is_answered(query, hits, answer_threshold, answer_threshold_en)
     return {"query": query, "answered": answered, "results": [hit_to_json(h) for h in hits]}
 
 
@@ -140,6 +161,8 @@ class Searcher:
             sample = np.arange(0, index.dense.ntotal, step, dtype=np.int64)[:BACKGROUND_SAMPLE]
             self._background = index.dense.index.reconstruct_batch(sample)
         self.facets = {key: self._values(field) for key, field in FILTER_FIELDS.items()}
+        self.navigation_factor = NAVIGATION_FACTOR
+        self._navigation: np.ndarray | None = None  # which passages are navigation, on first use
 
     def _values(self, field: str) -> dict[str, np.ndarray]:
         passages = self.index.passages
@@ -234,6 +257,11 @@ class Searcher:
                 dense[missing] = self.index.dense.scores_for(vector, ids[missing])
         lexical = lexical_all[ids]
         fused = self.fuse(dense, lexical, mode, self.background(vector) if vector is not None else 0.0)
+        if self.navigation_factor != 1.0:
+            if self._navigation is None:
+                self._navigation = np.fromiter((bool(p.get("navigation")) for p in self.index.passages),
+                                               dtype=bool, count=len(self.index.passages))
+            fused = np.where(self._navigation[ids], fused * self.navigation_factor, fused)
         order = np.lexsort((ids, -fused))[:limit]
         passages = self.index.passages
         return [Hit(None, float(fused[j]), float(dense[j]), float(lexical[j]), passages, int(ids[j]))

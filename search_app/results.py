@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from indexer.search import hit_to_json
+from indexer.search import hit_to_json, is_answered
 from kbcore.settings import Settings
 
 from .answer import Sentence, compose_answer
@@ -60,7 +60,7 @@ def run_search(snapshot: IndexSnapshot, request: SearchRequest, settings: Settin
     check_filters(request.filters, snapshot.vocabulary)
     hits = snapshot.search(request.q, k=max(request.k, FACET_POOL), filters=request.filters or None)
     threshold = settings.answer_threshold
-    found = bool(hits) and hits[0].score >= threshold
+    found = is_answered(request.q, hits, threshold, settings.answer_threshold_en)
     matcher = snapshot.matcher
     stems = matcher.query_stems(request.q)
     results: list[ResultItem] = []
@@ -72,8 +72,11 @@ def run_search(snapshot: IndexSnapshot, request: SearchRequest, settings: Settin
             data = dict(hit_to_json(hit))
             data["snippet_html"] = str(snippet.html)
             results.append(ResultItem(number, hit.passage, snippet, data))
-        sentences = compose_answer([item.passage for item in results], stems, matcher)
-        pool = [hit.page for hit in hits if hit.score >= threshold]
+        sentences = compose_answer([item.passage for item in results], stems, matcher,
+                                   question=request.q, weights=snapshot.weights)
+        # the passages that would answer on their own, by the same rule as `is_answered`
+        pool = [hit.page for hit in hits
+                if is_answered(request.q, [hit], threshold, settings.answer_threshold_en)]
     facets = count_facets(pool, snapshot.vocabulary, request.filters)
     if settings.log_queries:
         log.info("Zoekvraag %r: %d resultaten, antwoord %s, %.1f ms", request.q, len(results),

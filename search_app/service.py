@@ -43,6 +43,7 @@ from indexer.store import MANIFEST, recover_index, recovery_line
 from kbcore.errors import KBError
 from kbcore.settings import Settings
 
+from .answer import TermWeights
 from .cores import WorkerSeat
 from .errors import index_problem
 from .facets import Vocabulary
@@ -100,6 +101,8 @@ class IndexSnapshot:
     pool: Executor | None = None
     seat: WorkerSeat | None = None
     loaded_at: float = field(default_factory=time.time)
+    #: Rarity of the index's stems, for choosing answer sentences (search_app.answer).
+    weights: TermWeights = field(default_factory=TermWeights)
 
     def search(self, query: str, k: int, filters: dict[str, list[str]] | None) -> list[Any]:
         """``searcher.search`` on the search threads (or directly, without a pool)."""
@@ -138,6 +141,22 @@ def _lexicon(searcher: SearcherLike) -> frozenset[str] | None:
     lexical = getattr(getattr(searcher, "index", None), "lexical", None)
     lexicon = getattr(lexical, "lexicon", None)
     return lexicon if isinstance(lexicon, frozenset) else None
+
+
+def make_snapshot(searcher: SearcherLike, loaded: LoadedIndexLike, pool: Executor | None = None,
+                  seat: WorkerSeat | None = None) -> IndexSnapshot:
+    """The snapshot of one loaded index, as the app serves it (`kb eval` makes its own)."""
+    passages = list(loaded.passages)
+    return IndexSnapshot(
+        searcher=searcher,
+        manifest=dict(loaded.manifest),
+        vocabulary=Vocabulary.from_passages(passages),
+        passage_count=len(passages),
+        matcher=StemMatcher(_lexicon(searcher)),
+        pool=pool,
+        seat=seat,
+        weights=TermWeights.from_lexical(getattr(getattr(searcher, "index", None), "lexical", None)),
+    )
 
 
 # -- the index on disk ----------------------------------------------------------------------
@@ -328,16 +347,7 @@ class SearchService:
 
     def _load(self) -> IndexSnapshot:
         searcher, loaded = self._factory(self.settings)
-        passages = list(loaded.passages)
-        return IndexSnapshot(
-            searcher=searcher,
-            manifest=dict(loaded.manifest),
-            vocabulary=Vocabulary.from_passages(passages),
-            passage_count=len(passages),
-            matcher=StemMatcher(_lexicon(searcher)),
-            pool=search_pool(),
-            seat=self._seat,
-        )
+        return make_snapshot(searcher, loaded, pool=search_pool(), seat=self._seat)
 
     def _log_state(self) -> None:
         """One log line when the state changes, not one every few seconds."""

@@ -95,7 +95,7 @@ def test_kb_eval_command(built_index, tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit):
         main()
     out = capsys.readouterr().out
-    assert "zoekassistent" in out and "baseline: BM25" in out
+    assert "zoekassistent" in out and "baseline: BM25" in out and "Antwoordscore" in out
 
 
 def test_english_questions_get_dutch_domain_words():
@@ -160,3 +160,47 @@ def test_sphinx_results_map_to_passages(tiny_sphinx_site):
     results = passages_for_results(SphinxSearch(tiny_sphinx_site).search("smoelenboek"), passages)
     assert results and all(isinstance(group, list) for group in results)
     assert results[0][0]["id"] in {"regie#a", "regie#b"}
+
+
+# --- kinds of question and the answer score -----------------------------------------------
+
+def test_kind_column_is_optional(tmp_path):
+    with_kind = tmp_path / "k.tsv"
+    with_kind.write_text("id\tlang\tquestion\tpatterns\tkind\n"
+                         "a\tnl\tA?\talfa\ttypo\nb\tnl\tB?\tbeta\n", "utf-8")
+    assert [(q.id, q.kind) for q in load_questions(with_kind)] == [("a", "typo"), ("b", "")]
+    plain = write_tsv(tmp_path / "p.tsv", ["a\tnl\tA?\talfa"])
+    assert load_questions(plain)[0].kind == ""
+
+
+def test_answer_score_joins_the_sentences_and_groups_by_kind(tmp_path):
+    from indexer.evaluate import evaluate_answers
+
+    path = tmp_path / "k.tsv"
+    path.write_text("id\tlang\tquestion\tpatterns\tkind\n"
+                    "a\tnl\tA?\talfa&&beta\tcase\n"
+                    "b\ten\tB?\tgamma\ten\n"
+                    "c\tnl\tC?\tdelta\tcase\n", "utf-8")
+    shown = {"A?": ["Eerst alfa.", "Dan beta."],  # the fact spans two sentences: joined, it counts
+             "B?": [],                             # refused
+             "C?": ["Iets anders."]}
+    report = evaluate_answers(load_questions(path), lambda q: shown[q])
+    assert report["all"] == {"n": 3, "score": round(1 / 3, 4), "refused": 1}
+    assert report["by_kind"]["case"]["score"] == 0.5 and report["by_kind"]["en"]["score"] == 0.0
+    assert report["by_lang"]["en"]["refused"] == 1
+    assert [f["id"] for f in report["failures"]] == ["b", "c"]
+    assert report["failures"][1]["sentences"] == ["Iets anders."]
+
+
+def test_run_eval_measures_the_api_answer(built_index, tmp_path):
+    from search_app.evaluation import answerers
+
+    questions = write_tsv(tmp_path / "q.tsv", [
+        "q1\tnl\tHoeveel gemeenten maken zich zorgen over privacy?\t11 van de 26",
+        "q2\tnl\tWat is de hoofdstad van Peru?\tLima"])
+    report = run_eval(built_index, [questions], None, answerers=answerers)
+    answer = report["files"]["q.tsv"]["answer"]
+    assert set(answer) == {"fused", "lexical", "bm25"}
+    assert answer["fused"]["all"]["n"] == 2
+    assert answer["fused"]["all"]["score"] == 0.5  # the fact is in the answer for q1 only
+    assert [f["id"] for f in report["files"]["q.tsv"]["answer_failures"]] == ["q2"]
