@@ -63,12 +63,13 @@ def run_search(snapshot: IndexSnapshot, request: SearchRequest, settings: Settin
     found = bool(hits) and hits[0].score >= threshold
     matcher = snapshot.matcher
     stems = matcher.query_stems(request.q)
+    marked = matcher.question_words(request.q)  # highlighting: whole words only
     results: list[ResultItem] = []
     sentences: list[Sentence] = []
     pool: list[dict[str, Any]] = []
     if found:
         for number, hit in enumerate(hits[:request.k], start=1):
-            snippet = make_snippet(hit.passage.get("text", ""), stems, matcher)
+            snippet = make_snippet(hit.passage.get("text", ""), marked, matcher)
             data = dict(hit_to_json(hit))
             data["snippet_html"] = str(snippet.html)
             results.append(ResultItem(number, hit.passage, snippet, data))
