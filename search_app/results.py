@@ -19,6 +19,7 @@ from .answer import Sentence, compose_answer
 from .facets import FacetValue, count_facets
 from .highlight import Snippet, make_snippet
 from .query import SearchRequest, check_filters
+from .sentence_links import sentence_link
 from .service import IndexSnapshot
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,16 @@ class SearchOutcome:
     facets: dict[str, list[FacetValue]]
     best_score: float = 0.0  # of the best passage, also below the threshold (for insights)
 
+    def sentence_link(self, sentence: Sentence) -> str:
+        """Link (relative to the site) to ``sentence`` on the page it was quoted from, marked."""
+        return sentence_link(self.results[sentence.result - 1].passage.get("url", ""), sentence.text)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "query": self.request.q,
             "answer": {"found": self.found,
-                       "sentences": [{"text": s.text, "result": s.result} for s in self.sentences]},
+                       "sentences": [{"text": s.text, "result": s.result, "link": self.sentence_link(s)}
+                                     for s in self.sentences]},
             "results": [item.data for item in self.results],
             "facets": {key: [f.to_json() for f in values] for key, values in self.facets.items()},
         }
