@@ -1,7 +1,7 @@
 """One search, as both the API and the search page show it.
 
 `run_search` asks the searcher once for a pool of the best passages (enough to count
-facets on), keeps the first ``k`` as results, adds a highlighted snippet to each and
+facets on), keeps ``k`` of them from ``offset`` as results (a page), adds a highlighted snippet to each and
 composes the answer. The JSON of a result is `indexer.search.hit_to_json` (the same
 objects `kb ask --json` prints) plus ``snippet_html``.
 """
@@ -18,19 +18,19 @@ from kbcore.settings import Settings
 from .answer import Sentence, compose_answer
 from .facets import FacetValue, count_facets
 from .highlight import Snippet, make_snippet
-from .query import SearchRequest, check_filters
+from .query import MAX_RESULTS, SearchRequest, check_filters
 from .sentence_links import sentence_link
 from .service import IndexSnapshot
 
 log = logging.getLogger(__name__)
 
-#: Facet counts are taken over this many best passages (after the filters).
-FACET_POOL = 50
+#: Facet counts are taken over at most this many best passages (after the filters).
+FACET_POOL = MAX_RESULTS
 
 
 @dataclass(frozen=True)
 class ResultItem:
-    number: int  # 1-based; the citation number in the answer
+    number: int  # 1-based rank over all pages; on the first page the citation number in the answer
     passage: dict[str, Any]
     snippet: Snippet
     data: dict[str, Any]  # the API object
@@ -44,6 +44,18 @@ class SearchOutcome:
     results: list[ResultItem]
     facets: dict[str, list[FacetValue]]
     best_score: float = 0.0  # of the best passage, also below the threshold (for insights)
+    total: int = 0  # results reachable over all pages (what the facets count)
+
+    @property
+    def next_offset(self) -> int | None:
+        """Offset of the next page, or None on the last one."""
+        following = self.request.offset + self.request.k
+        return following if following < self.total else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        """Offset of the page before, or None on the first one."""
+        return max(0, self.request.offset - self.request.k) if self.request.offset > 0 else None
 
     def sentence_link(self, sentence: Sentence) -> str:
         """Link (relative to the site) to ``sentence`` on the page it was quoted from, marked."""
@@ -56,34 +68,55 @@ class SearchOutcome:
                        "sentences": [{"text": s.text, "result": s.result, "link": self.sentence_link(s)}
                                      for s in self.sentences]},
             "results": [item.data for item in self.results],
+            "paging": {"offset": self.request.offset, "k": self.request.k, "total": self.total,
+                       "next_offset": self.next_offset},
             "facets": {key: [f.to_json() for f in values] for key, values in self.facets.items()},
         }
 
 
+def reachable_hits(hits: list[Any], threshold: float, k: int) -> list[Any]:
+    """The results a search reaches over all its pages: those above the threshold, at least ``k``.
+
+    The first page shows what it always showed (the ``k`` best, once the best one clears
+    the threshold); further pages go on as long as passages clear it. The facets count
+    exactly these, so every count can be reached with "meer resultaten".
+    """
+    if not hits or hits[0].score < threshold:
+        return []
+    above = next((i for i, hit in enumerate(hits) if hit.score < threshold), len(hits))
+    return hits[:max(above, k)]
+
+
 def run_search(snapshot: IndexSnapshot, request: SearchRequest, settings: Settings) -> SearchOutcome:
-    """Search, compose the answer and count facets; raises BadQuery for unknown filters."""
+    """Search, compose the answer and count facets; raises BadQuery for unknown filters.
+
+    The answer is composed from the first ``k`` results and shown with the first page only
+    (``offset`` 0): a later page lists further results of the same question.
+    """
     started = time.perf_counter()
     check_filters(request.filters, snapshot.vocabulary)
-    hits = snapshot.search(request.q, k=max(request.k, FACET_POOL), filters=request.filters or None)
+    hits = snapshot.search(request.q, k=MAX_RESULTS, filters=request.filters or None)
     threshold = settings.answer_threshold
-    found = bool(hits) and hits[0].score >= threshold
+    reachable = reachable_hits(hits, threshold, request.k)
+    found = bool(reachable)
     matcher = snapshot.matcher
     stems = matcher.query_stems(request.q)
     marked = matcher.question_words(request.q)  # highlighting: whole words only
     results: list[ResultItem] = []
     sentences: list[Sentence] = []
-    pool: list[dict[str, Any]] = []
     if found:
-        for number, hit in enumerate(hits[:request.k], start=1):
+        shown = reachable[request.offset:request.offset + request.k]
+        for number, hit in enumerate(shown, start=request.offset + 1):
             snippet = make_snippet(hit.passage.get("text", ""), marked, matcher)
             data = dict(hit_to_json(hit))
+            data["rank"] = number
             data["snippet_html"] = str(snippet.html)
             results.append(ResultItem(number, hit.passage, snippet, data))
-        sentences = compose_answer([item.passage for item in results], stems, matcher)
-        pool = [hit.page for hit in hits if hit.score >= threshold]
-    facets = count_facets(pool, snapshot.vocabulary, request.filters)
+        sentences = compose_answer([hit.passage for hit in reachable[:request.k]], stems, matcher)
+    facets = count_facets([hit.page for hit in reachable], snapshot.vocabulary, request.filters)
     if settings.log_queries:
         log.info("Zoekvraag %r: %d resultaten, antwoord %s, %.1f ms", request.q, len(results),
                  "ja" if found else "nee", (time.perf_counter() - started) * 1000)
-    return SearchOutcome(request, found and bool(sentences), sentences, results, facets,
-                         best_score=float(hits[0].score) if hits else 0.0)
+    return SearchOutcome(request, found and bool(sentences), sentences if request.offset == 0 else [],
+                         results, facets, best_score=float(hits[0].score) if hits else 0.0,
+                         total=len(reachable))
