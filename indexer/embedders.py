@@ -36,10 +36,11 @@ MAX_EMBED_CHARS = 4000
 #: Its time grows with the tokens (one thread: 8 ms at 8 tokens, 18 ms at 24, 102 ms at
 #: 128, 570 ms at 466), and a question of 500 emoji or accented letters is 505 tokens against
 #: 23 for the median dev question: one such question stalled the search thread for 0.7 s.
-#: 500 characters of Dutch are 97-168 tokens (median 122), so real questions almost never
-#: reach the cap; a longer one keeps its start and its end (where a long case description
-#: puts the question), and BM25 still reads all of it.
-MAX_QUERY_TOKENS = 128
+#: The median dev question is 23 tokens (18.5 ms for the whole search on one thread); at
+#: 112 tokens the search is 76-82 ms, 4.1-4.4 times that (benchmarks/bench_http.py). 500
+#: characters of Dutch are 97-168 tokens (median 122): a question that long keeps its start
+#: and its end (where a long case description puts the question), and BM25 reads all of it.
+MAX_QUERY_TOKENS = 112
 #: Characters that carry no meaning for a search but cost the encoder a token or more each:
 #: emoji and other symbols (So, Sk), format characters such as the emoji joiner (Cf),
 #: private-use, unassigned and lone surrogate code points (Co, Cn, Cs); variation selectors.
