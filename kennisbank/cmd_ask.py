@@ -30,7 +30,7 @@ def ask(settings: Settings, question: str, k: int, as_json: bool,
     from indexer.embedders import get_embedder
     from indexer.search import Searcher, check_query, response_json
     from indexer.store import load_index
-    from search_app.sentence_links import sentence_link
+    from search_app.sentence_links import PageTexts, sentence_link
 
     question = check_query(question, settings.max_query_chars)  # fail fast, before loading
     index = load_index(settings.index_dir)
@@ -40,9 +40,10 @@ def ask(settings: Settings, question: str, k: int, as_json: bool,
     hits = searcher.search(question, k=k, filters=filters or None)
     response = response_json(question, hits, settings.answer_threshold)
     sentences = answer_sentences(question, hits, index) if response["answered"] else []
+    pages = PageTexts(index.passages) if sentences else None
     response["answer"] = {"found": bool(sentences), "sentences": [
         {"text": s.text, "result": s.result,
-         "link": sentence_link(response["results"][s.result - 1]["url"], s.text)} for s in sentences]}
+         "link": sentence_link(response["results"][s.result - 1]["url"], s.text, pages)} for s in sentences]}
     if as_json:
         click.echo(json.dumps(response, ensure_ascii=False, indent=2))
         return

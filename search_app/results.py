@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.search import hit_to_json
@@ -19,7 +19,7 @@ from .answer import Sentence, compose_answer
 from .facets import FacetValue, count_facets
 from .highlight import Snippet, make_snippet
 from .query import MAX_RESULTS, SearchRequest, check_filters
-from .sentence_links import sentence_link
+from .sentence_links import PageTexts, sentence_link
 from .service import IndexSnapshot
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ class SearchOutcome:
     facets: dict[str, list[FacetValue]]
     best_score: float = 0.0  # of the best passage, also below the threshold (for insights)
     total: int = 0  # results reachable over all pages (what the facets count)
+    pages: PageTexts | None = field(default=None, repr=False, compare=False)  # for sentence links
 
     @property
     def next_offset(self) -> int | None:
@@ -59,7 +60,8 @@ class SearchOutcome:
 
     def sentence_link(self, sentence: Sentence) -> str:
         """Link (relative to the site) to ``sentence`` on the page it was quoted from, marked."""
-        return sentence_link(self.results[sentence.result - 1].passage.get("url", ""), sentence.text)
+        return sentence_link(self.results[sentence.result - 1].passage.get("url", ""), sentence.text,
+                             self.pages)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -119,4 +121,4 @@ def run_search(snapshot: IndexSnapshot, request: SearchRequest, settings: Settin
                  "ja" if found else "nee", (time.perf_counter() - started) * 1000)
     return SearchOutcome(request, found and bool(sentences), sentences if request.offset == 0 else [],
                          results, facets, best_score=float(hits[0].score) if hits else 0.0,
-                         total=len(reachable))
+                         total=len(reachable), pages=getattr(snapshot, "page_texts", None))

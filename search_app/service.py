@@ -43,6 +43,7 @@ from .cores import WorkerSeat
 from .errors import index_problem
 from .facets import Vocabulary
 from .highlight import StemMatcher
+from .sentence_links import PageTexts
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ class IndexSnapshot:
     pool: Executor | None = None
     seat: WorkerSeat | None = None
     loaded_at: float = field(default_factory=time.time)
+    page_texts: PageTexts | None = None  # for links to answer sentences (sentence_links)
 
     def search(self, query: str, k: int, filters: dict[str, list[str]] | None) -> list[Any]:
         """``searcher.search`` on the search threads (or directly, without a pool)."""
@@ -330,6 +332,7 @@ class SearchService:
             matcher=StemMatcher(_lexicon(searcher)),
             pool=search_pool(),
             seat=self._seat,
+            page_texts=PageTexts(loaded.passages, passages),
         )
 
     def _log_state(self) -> None:
