@@ -3,7 +3,8 @@
 Starts `kb serve` on a free loopback port (or uses ``--url``), warms it up with every
 question once, then asks the dev questions (/work/shared/eval/dev-questions.tsv) in
 rounds at 1, 8 and 32 concurrent clients, each client on its own keep-alive connection.
-Prints p50/p99 latency, throughput and errors per level; with ``--write-docs`` it also
+Prints p50/p99 latency, throughput and errors per level, and the cost of odd questions
+alone (500 emoji, accented letters, mixed scripts, long Dutch) against a normal one; with ``--write-docs`` it also
 replaces the section "Zoek-API over HTTP" of docs/benchmarks.md. Bounded: at most
 ``--rounds`` passes over the questions and ``--max-seconds`` per level. Exit status 1 when
 any request failed (the target is zero errors).
@@ -44,6 +45,20 @@ DOCS = REPO / "docs" / "benchmarks.md"
 SECTION_TITLE = "Zoek-API over HTTP"
 SECTION_LABEL = "(benchmarks-zoek-api-http)="
 TARGETS_MS = {"p50": 20.0, "p99": 40.0}  # at one client (issue 5)
+#: Questions that once cost far more than their length suggests (issue #11: 0.73 s for 500
+#: emoji against 15 ms for "regie"), each asked alone, one client: at most ODD_TARGET times
+#: a normal question.
+ODD_QUESTIONS = {
+    "regie": "regie",
+    "500 emoji": "😀🎉👍🔥" * 125,
+    "500 letters met accent": ("éàüöçñ" * 84)[:500],
+    "500 tekens gemengd schrift": ("Привет мир 你好 مرحبا " * 25)[:500],
+    "500 tekens Nederlands": ("Ik werk in een wijkteam en heb een gezin met drie kinderen waar de moeder ziek is "
+                              "en de vader werkloos; er zijn schulden en de school maakt zich zorgen over de "
+                              "oudste. Er zijn al vijf hulpverleners betrokken en niemand weet wie wat doet. "
+                              "Wie voert hier de regie en hoe spreek ik dat af met de aanbieders? ") * 2,
+}
+ODD_TARGET = 5.0
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -158,6 +173,118 @@ def run_level(url: str, paths: list[str], clients: int, rounds: int, max_seconds
         t.join()
     result.seconds = time.perf_counter() - started
     return result
+
+
+@dataclass
+class OddResult:
+    label: str
+    chars: int
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    cpu_ms: float = float("nan")  # CPU time of the search itself (one thread, median)
+
+    def percentile(self, p: float) -> float:
+        return percentile(self.latencies_ms, p)
+
+    @property
+    def cpu_per_request(self) -> float:
+        return self.cpu_ms
+
+
+def measure_odd_cpu(args: argparse.Namespace, normal: list[str], rounds: int) -> dict[str, float]:
+    """CPU time (ms, median) of `Searcher.search` per kind of question, on one OpenMP thread.
+
+    In this process, before the server starts: with one thread all the work is on the calling
+    thread, so its CPU time is the cost of the question itself, whatever else the machine runs
+    (latency on a shared machine mostly measures the others).
+    """
+    from indexer.embedders import get_embedder
+    from indexer.search import Searcher
+    from indexer.store import load_index
+    from search_app.cores import set_openmp_threads
+
+    settings = bench_settings(args)
+    searcher = Searcher(load_index(settings.index_dir), get_embedder(settings), settings)
+    set_openmp_threads(1)
+    kinds = {"normaal (dev-vragen)": normal}
+    kinds.update({label: [q[:500]] for label, q in ODD_QUESTIONS.items()})
+    out: dict[str, float] = {}
+    for label, qs in kinds.items():
+        times = []
+        for r in range(max(rounds, len(qs)) if label.startswith("normaal") else rounds):
+            q = qs[r % len(qs)]
+            started = time.thread_time()
+            searcher.search(q, k=50)
+            times.append((time.thread_time() - started) * 1000)
+        out[label] = _median(times)
+    return out
+
+
+def run_odd_questions(url: str, normal: list[str], rounds: int,
+                      cpu: dict[str, float] | None = None) -> list[OddResult]:
+    """Each odd question (and the dev questions, as "normaal") asked ``rounds`` times, one client.
+
+    The kinds take turns within each round, so all see the same background load. ``cpu``:
+    the CPU times of `measure_odd_cpu`, added to the results.
+    """
+    kinds = {"normaal (dev-vragen)": normal}
+    kinds.update({label: [q[:500]] for label, q in ODD_QUESTIONS.items()})
+    results = {label: OddResult(label, max(len(q) for q in qs)) for label, qs in kinds.items()}
+    client = Client(url)
+    try:
+        for qs in kinds.values():  # warm every question once
+            for q in qs:
+                client.get(search_path(q))
+        for r in range(rounds):
+            for label, qs in kinds.items():
+                q = qs[r % len(qs)]
+                started = time.perf_counter()
+                status, body = client.get(search_path(q))
+                elapsed = (time.perf_counter() - started) * 1000
+                if status == 200:
+                    results[label].latencies_ms.append(elapsed)
+                else:
+                    results[label].errors.append(f"HTTP {status}")
+        for label in kinds:
+            results[label].cpu_ms = (cpu or {}).get(label, float("nan"))
+    finally:
+        client.close()
+    return list(results.values())
+
+
+def format_odd(results: list[OddResult]) -> str:
+    """The table; ratios on the fastest request of each kind too (least disturbed by other load)."""
+    by_label = {r.label: r for r in results}
+    normal, fastest_normal = by_label["normaal (dev-vragen)"], min(by_label["normaal (dev-vragen)"].latencies_ms)
+    regie = min(by_label["regie"].latencies_ms)
+    lines = [f"Vreemde en lange vragen, elk alleen (één client, om en om met de dev-vragen, "
+             f"{len(results[0].latencies_ms)} keer per soort; belasting {os.getloadavg()[0]:.1f}). Doel: "
+             f"hoogstens {ODD_TARGET:.0f}× een gewone vraag. De encoder leest hoogstens "
+             f"`MAX_QUERY_TOKENS` tokens van een vraag en geen emoji (`indexer/embedders.py`). Op een "
+             "gedeelde machine zeggen het snelste verzoek en vooral de CPU-tijd van het zoeken zelf "
+             "(`Searcher.search` op één OpenMP-thread, in het meetproces: embedder, BM25 en FAISS) het "
+             "meest over de kosten van een vraag; de latentie meet vooral wat er verder draait.",
+             "",
+             "| vraag | tekens | p50 (ms) | snelste (ms) | CPU zoeken, 1 thread (ms) | × dev-vraag (p50) | "
+             "× dev-vraag (snelste) | × dev-vraag (CPU) | × \"regie\" (CPU) | fouten |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    cpu_normal, cpu_regie = normal.cpu_per_request, by_label["regie"].cpu_per_request
+    for r in results:
+        fastest = min(r.latencies_ms) if r.latencies_ms else float("nan")
+        lines.append(f"| {r.label} | {r.chars} | {r.percentile(50):.1f} | {fastest:.1f} | "
+                     f"{r.cpu_per_request:.1f} | {r.percentile(50) / normal.percentile(50):.1f} | "
+                     f"{fastest / fastest_normal:.1f} | {r.cpu_per_request / cpu_normal:.1f} | "
+                     f"{r.cpu_per_request / cpu_regie:.1f} | {len(r.errors)} |")
+    measured_cpu = all(r.cpu_per_request == r.cpu_per_request for r in results)  # not NaN
+    if measured_cpu:
+        worst = max(r.cpu_per_request / cpu_normal for r in results)
+        basis = "CPU-tijd van het zoeken op één thread"
+    else:
+        worst = max(min(r.latencies_ms) / fastest_normal for r in results if r.latencies_ms)
+        basis = "snelste verzoeken"
+    lines += ["", f"Duurste soort: {worst:.1f}× een gewone dev-vraag ({basis}): "
+              f"{'**gehaald**' if worst <= ODD_TARGET else '**niet gehaald**'} (doel ≤ {ODD_TARGET:.0f}×)."]
+    return "\n".join(lines)
 
 
 def bench_settings(args: argparse.Namespace):
@@ -310,6 +437,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, default=3, help="rondes over alle vragen per niveau")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="tijdslimiet per niveau")
     parser.add_argument("--runs", type=int, default=3, help="metingen na elkaar (elk alle niveaus)")
+    parser.add_argument("--odd-rounds", type=int, default=20,
+                        help="keer per soort vreemde vraag (500 emoji, accenten, ...); 0 slaat ze over")
+    parser.add_argument("--only-odd", action="store_true",
+                        help="alleen de vreemde vragen meten, niet de niveaus met 1, 8 en 32 clients")
     parser.add_argument("--write-docs", action="store_true", help=f"schrijf de uitkomst in {DOCS.relative_to(REPO)}")
     return parser
 
@@ -319,9 +450,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.url and args.compare:
         parser.error("--compare start zelf twee servers; gebruik het niet met --url")
+    if args.only_odd and args.write_docs:
+        parser.error("--write-docs schrijft de hele sectie; gebruik het niet met --only-odd")
 
     questions = read_questions(args.questions)
     embed = None if args.url else measure_embedding(args, questions)
+    odd_cpu = measure_odd_cpu(args, questions, args.odd_rounds) if args.odd_rounds > 0 else None
     servers = []
     targets: list[tuple[str, str]] = []  # (label, url)
     try:
@@ -353,7 +487,13 @@ def main(argv: list[str] | None = None) -> int:
         load = os.getloadavg()
         floor = run_level(targets[-1][1], ["/healthz"] * 50, 1, 1, args.max_seconds)
         levels = []
-        for run in range(1, max(1, args.runs) + 1):
+        odd: list[OddResult] = []
+        if args.odd_rounds > 0:
+            odd = run_odd_questions(targets[-1][1], questions, args.odd_rounds, odd_cpu)
+            for r in odd:
+                print(f"{r.label}: p50 {r.percentile(50):.1f} ms, p99 {r.percentile(99):.1f} ms, "
+                      f"{len(r.errors)} fouten", flush=True)
+        for run in range(1, 0 if args.only_odd else max(1, args.runs) + 1):
             for clients in [int(c) for c in args.concurrency.split(",") if c.strip()]:
                 for label, url in targets:
                     level = run_level(url, paths, clients, args.rounds, args.max_seconds)
@@ -368,13 +508,15 @@ def main(argv: list[str] | None = None) -> int:
             from tests.serve_process import stop_server
             for server in servers:
                 stop_server(server.process)
-    report = format_report(levels, floor, embed, health, len(questions), server_threads, load)
+    report = format_report(levels, floor, embed, health, len(questions), server_threads, load) if levels else ""
+    if odd:
+        report = (report + "\n\n" if report else "") + format_odd(odd)
     print()
     print(report)
     if args.write_docs:
         write_section(report)
         print(f"\nGeschreven naar {DOCS}")
-    errors = sum(len(level.errors) for level in [floor, *levels])
+    errors = sum(len(level.errors) for level in [floor, *levels]) + sum(len(r.errors) for r in odd)
     if errors:
         print(f"\n{errors} fouten: het doel is nul.", file=sys.stderr)
         for level in [floor, *levels]:

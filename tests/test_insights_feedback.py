@@ -140,3 +140,19 @@ def test_page_with_the_form_keeps_the_page_rules(on_app):
     js = on_app.test_client().get("/_zoeken/inzichten.js")
     assert js.status_code == 200 and b"fetch(" in js.data
     js.close()
+
+
+def test_more_results_is_not_a_new_question(on_app):
+    """"Meer resultaten" (a page with an offset) is the question asked once, read further."""
+    c = on_app.test_client()
+    first = c.get("/zoeken", query_string={"q": "wijkteam", "k": "2"}).get_data(as_text=True)
+    more = Page(first).links
+    href = next(h for h, a in more if a.get("class") == "meer")
+    assert "offset=2" in href
+    second = c.get(href)
+    assert second.status_code == 200 and "Meer resultaten" in second.get_data(as_text=True)
+    api = c.get("/api/search", query_string={"q": "wijkteam", "k": "2", "offset": "4"})
+    assert api.status_code == 200 and api.get_json()["results"]
+    assert len(rows(on_app, "questions")) == 1  # only the first page counted
+    # the form under the answer is on the first page only (it rates the answer)
+    assert "Was dit antwoord nuttig?" not in second.get_data(as_text=True)
