@@ -920,7 +920,7 @@ static int run_windows(e5_model *m, int *const *content, const int *wt, const in
  * windows' (pre-normalization) mean-pooled vectors, finally L2-normalized.
  * This equals mean-pooling over the whole document, modulo windowed attention.
  * Texts that fit in one window behave exactly as a plain single pass. */
-static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *out) {
+static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *out, int batch) {
     const char *pfx = is_query ? "query: " : "passage: ";
     size_t plen = strlen(pfx);
     int H = m->H, WMAX = m->MAXP - 2;        /* content tokens per window */
@@ -964,8 +964,9 @@ static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *
     /* Batches (n > 1): small chunks, longest windows first, handed out one at a time to
      * the threads, each of which runs its chunk alone (no barriers between threads, so a
      * core taken by another process delays only its own chunk); small chunks keep the
-     * activations in the core's cache. One text: one big chunk, each step parallel. */
-    int batch_mode = n > 1 && W > 1;
+     * activations in the core's cache (e5_embed_batch, even for one text: an index build
+     * wants throughput). One question (e5_embed): one big chunk, each step parallel. */
+    int batch_mode = batch;
     int budget = batch_mode ? batch_tokens() : E5_CHUNK_TOKENS;
     if (budget < m->MAXP) budget = m->MAXP;     /* always fit >=1 window */
     if (batch_mode) {
@@ -1021,11 +1022,11 @@ static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *
 }
 
 int e5_embed(e5_model *m, const char *text, int is_query, float *out) {
-    return embed_n(m, &text, 1, is_query, out);
+    return embed_n(m, &text, 1, is_query, out, 0);
 }
 
 int e5_embed_batch(e5_model *m, const char **texts, int n, int is_query, float *out) {
-    return embed_n(m, texts, n, is_query, out);
+    return embed_n(m, texts, n, is_query, out, 1);
 }
 
 int e5_dim(const e5_model *m) { return m->H; }
