@@ -8,11 +8,13 @@
 #   install-offline.sh, LEESMIJ.txt, SHA256SUMS
 #   site/html, site/index   with --met-site: the built site and search index from _build/
 #
-#   bash scripts/bundle.sh [--met-site] [--tar] [--uit MAP]
+#   bash scripts/bundle.sh [--met-site] [--tar] [--uit MAP] [--python 3.11.2]
 #
 # Run it on a machine with internet after `bash scripts/setup.sh` (and `.venv/bin/kb build` for
 # --met-site), on the same platform as the server (Linux x86_64, Python 3.11): wheels with
-# compiled code, the project's own included, are made for this platform.
+# compiled code, the project's own included, are made for this platform. --python is the
+# server's Python (default 3.11.2, Debian 12's): a package whose version in .venv needs a newer
+# Python comes at the newest version that runs there, and the script says which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -20,13 +22,15 @@ REPO=$(pwd)
 met_site=0
 tar=0
 uit="$REPO/dist"
+target_python=3.11.2
 while [ $# -gt 0 ]; do
   case "$1" in
     --met-site) met_site=1 ;;
     --tar) tar=1 ;;
     --uit) [ $# -ge 2 ] || { echo "Fout: --uit heeft een map nodig" >&2; exit 2; }; uit="$2"; shift ;;
+    --python) [ $# -ge 2 ] || { echo "Fout: --python heeft een versie nodig, bijvoorbeeld 3.11.2" >&2; exit 2; }; target_python="$2"; shift ;;
     -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "Fout: onbekende optie '$1' (gebruik: bash scripts/bundle.sh [--met-site] [--tar] [--uit MAP])" >&2; exit 2 ;;
+    *) echo "Fout: onbekende optie '$1' (gebruik: bash scripts/bundle.sh [--met-site] [--tar] [--uit MAP] [--python X.Y.Z])" >&2; exit 2 ;;
   esac
   shift
 done
@@ -60,11 +64,16 @@ mkdir -p "$dest/wheels"
 echo "== afhankelijkheden bepalen (de versies in .venv)"
 # The run-time closure of the project's requirements, with the versions installed in .venv
 # (test tools left out), so the server gets exactly what was tested here.
-"$PY" - "$dest/requirements.txt" <<'PYEOF'
+"$PY" - "$dest/requirements.txt" "$dest/older.txt" "$target_python" <<'PYEOF'
 import sys
 from importlib.metadata import PackageNotFoundError, distribution
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+target = Version(sys.argv[3])
+older = {}
 
 PROJECT = "wijkteam-kennisbank"
 pins, todo = {}, [(PROJECT, frozenset())]
@@ -80,7 +89,14 @@ while todo:
     except PackageNotFoundError:
         sys.exit(f"Fout: {name} is een afhankelijkheid maar staat niet in .venv; voer 'bash scripts/setup.sh' uit")
     if canonicalize_name(name) != canonicalize_name(PROJECT):
-        pins[canonicalize_name(name)] = f"{dist.metadata['Name']}=={dist.version}"
+        needs = dist.metadata.get("Requires-Python")
+        if needs and target not in SpecifierSet(needs):
+            # the version tested here needs a newer Python: the newest one that runs there
+            older[canonicalize_name(name)] = f"{dist.metadata['Name']}<={dist.version}"
+            print(f"   let op: {dist.metadata['Name']} {dist.version} vraagt Python {needs}; "
+                  f"de bundel krijgt de nieuwste versie die op Python {target} draait")
+        else:
+            pins[canonicalize_name(name)] = f"{dist.metadata['Name']}=={dist.version}"
     for line in dist.requires or []:
         req = Requirement(line)
         envs = [{"extra": e} for e in extras] or [{"extra": ""}]
@@ -88,13 +104,22 @@ while todo:
             todo.append((req.name, frozenset(req.extras)))
 with open(sys.argv[1], "w", encoding="utf-8") as fh:
     fh.write("# De versies die de kennisbank nodig heeft (uit de .venv waarin ze getest zijn).\n")
+    fh.write("".join(pin + "\n" for _, pin in sorted({**pins, **older}.items())))
+with open(sys.argv[2], "w", encoding="utf-8") as fh:
+    fh.write("".join(req + "\n" for _, req in sorted(older.items())))
+with open(sys.argv[1] + ".exact", "w", encoding="utf-8") as fh:
     fh.write("".join(pin + "\n" for _, pin in sorted(pins.items())))
-print(f"   {len(pins)} pakketten")
+print(f"   {len(pins) + len(older)} pakketten")
 PYEOF
 
 echo "== wheels verzamelen (pip wheel; uit de cache of de pakketbron)"
 run_quiet env PIP_DISABLE_PIP_VERSION_CHECK=1 "$PY" -m pip wheel --quiet --no-deps \
-  -r "$dest/requirements.txt" -w "$dest/wheels"
+  -r "$dest/requirements.txt.exact" -w "$dest/wheels"
+if [ -s "$dest/older.txt" ]; then
+  run_quiet env PIP_DISABLE_PIP_VERSION_CHECK=1 "$PY" -m pip download --quiet --no-deps \
+    --only-binary=:all: --python-version "$target_python" -r "$dest/older.txt" -d "$dest/wheels"
+fi
+rm -f "$dest/requirements.txt.exact" "$dest/older.txt"
 
 echo "== het project als wheel (met de gecompileerde rekenkern voor dit platform)"
 build=$(mktemp -d)
@@ -120,7 +145,8 @@ cat > "$dest/LEESMIJ.txt" <<EOF
 Wijkteam Kennisbank $version: installatie zonder internet
 Gemaakt op $(date -u +%Y-%m-%d) met scripts/bundle.sh ($(git -C "$REPO" rev-parse --short HEAD)).
 
-Nodig op de server: Linux x86_64 met Python 3.11 (python3.11 en python3.11-venv) en voor de
+Nodig op de server: Linux x86_64 met Python $target_python of nieuwer binnen 3.11 (python3.11 en
+python3.11-venv) en voor de
 PDF-cursusmappen Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0). Geen internet.
 
   bash install-offline.sh /srv/kennisbank
