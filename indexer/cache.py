@@ -19,7 +19,6 @@ leaves that file behind, so loading and saving remove the ones no running save h
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -30,6 +29,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+
+from kbcore.atomicdir import lock
 
 log = logging.getLogger(__name__)
 
@@ -79,22 +80,12 @@ class EmbeddingCache:
     @contextlib.contextmanager
     def _locked(self, wait: bool) -> Iterator[bool]:
         """Hold the folder's save lock (True), or yield False when ``wait`` is off and it is taken."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fh = open(self.path.parent / LOCK_NAME, "a+b")
-        except OSError:  # a read-only cache folder: nothing to write, nothing to clean
-            yield False
-            return
-        with fh:
+        with contextlib.ExitStack() as stack:
             try:
-                fcntl.flock(fh, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+                held = stack.enter_context(lock(self.path.parent / LOCK_NAME, wait))
+            except OSError:  # a read-only cache folder: nothing to write, nothing to clean
+                held = False
+            yield held
 
     def _remove_leftovers(self, wait: bool) -> None:
         """Remove temp files of killed saves (not those of a save running now)."""
