@@ -14,6 +14,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 from kennisbank import __version__
 from kbcore.errors import KBError
 from kbcore.settings import Settings
@@ -24,6 +26,8 @@ from .dense import DenseIndex, build_dense, describe
 from .embedders import Embedder, get_embedder
 from .lexical import LexicalIndex
 from .passages import embedding_text, lexical_text, read_passages
+from .sentences import RECIPE as SENTENCE_RECIPE
+from .sentences import SentenceVectors, sentence_texts
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,8 @@ def content_hash(raw_passages: bytes, embedder: Embedder, hnsw_threshold: int) -
     digest.update(raw_passages)
     recipe = {"format": store.FORMAT_VERSION, "embedder": embedder.describe(),
               "compounds": SPLIT_COMPOUNDS, "hnsw_threshold": hnsw_threshold,
-              "embedding_text": "heading+text/1", "lexical_text": "heading+text/1"}
+              "embedding_text": "heading+text/1", "lexical_text": "heading+text/1",
+              "sentences": SENTENCE_RECIPE}
     digest.update(json.dumps(recipe, sort_keys=True).encode("utf-8"))
     return digest.hexdigest()
 
@@ -69,15 +74,21 @@ def build_index(settings: Settings, progress: bool = True, embedder: Embedder | 
                     "stats": {"embedded": 0, "from_cache": 0, "seconds": {"total": seconds}}}
 
         timings: dict[str, float] = {}
-        texts = [embedding_text(p) for p in passages]
-        keys = [text_key(embedder.passage_prefix + t) for t in texts]
         cache = EmbeddingCache(settings.cache_dir, embedder.describe())
-        vectors, missing = cache.lookup(keys)
         t0 = time.perf_counter()
-        if missing:
-            vectors[missing] = embedder.embed_passages([texts[i] for i in missing], progress=progress)
-            cache.save(keys, vectors)
+        keys, vectors, missing = _embed_cached([embedding_text(p) for p in passages], embedder, cache,
+                                               progress, "Embeddings (passages)")
         timings["embed"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        per_passage = [sentence_texts(p) for p in passages]
+        flat = [t for texts in per_passage for t in texts]
+        sentence_keys, flat_vectors, missing_sentences = _embed_cached(flat, embedder, cache, progress,
+                                                                       "Embeddings (zinnen)")
+        if missing or missing_sentences:
+            cache.save(keys + sentence_keys, np.concatenate([vectors, flat_vectors]))
+        bounds = np.cumsum([len(texts) for texts in per_passage])[:-1]
+        sentences = SentenceVectors.from_rows(np.split(flat_vectors, bounds), embedder.dim)
+        timings["embed_sentences"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         lexical = LexicalIndex.build([lexical_text(p) for p in passages], SPLIT_COMPOUNDS)
@@ -92,11 +103,12 @@ def build_index(settings: Settings, progress: bool = True, embedder: Embedder | 
                 for passage in passages:
                     fh.write(json.dumps(passage, ensure_ascii=False) + "\n")
             dense.save(tmp / "dense.faiss")
-            names = [store.PASSAGES, "dense.faiss", *lexical.save(tmp)]
+            names = [store.PASSAGES, "dense.faiss", *lexical.save(tmp), *sentences.save(tmp)]
             manifest = {
                 "format_version": store.FORMAT_VERSION,
                 "embedder": embedder.describe(),
                 "passage_count": len(passages),
+                "sentence_count": len(sentences.vectors),
                 "content_hash": wanted,
                 "files": {name: store.sha256_file(tmp / name) for name in names},
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -109,9 +121,23 @@ def build_index(settings: Settings, progress: bool = True, embedder: Embedder | 
         timings["write"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - started
     stats = {"embedded": len(missing), "from_cache": len(passages) - len(missing),
+             "sentences_embedded": len(missing_sentences),
+             "sentences_from_cache": len(sentences.vectors) - len(missing_sentences),
              "seconds": {k: round(v, 3) for k, v in timings.items()}}
     log.info("Index gebouwd in %s: %d passages (%d nieuw ingebed)", index_dir, len(passages), len(missing))
     return {**manifest, "status": "built", "recovered": recovered, "stats": stats}
+
+
+def _embed_cached(texts: list[str], embedder: Embedder, cache: EmbeddingCache, progress: bool,
+                  label: str) -> tuple[list[bytes], np.ndarray, list[int]]:
+    """Keys and vectors of ``texts``: from the cache where known, else embedded (the caller
+    saves the cache once, with the passages' and the sentences' vectors together)."""
+    keys = [text_key(embedder.passage_prefix + t) for t in texts]
+    vectors, missing = cache.lookup(keys)
+    if missing:
+        vectors[missing] = embedder.embed_passages([texts[i] for i in missing], progress=progress,
+                                                   label=label)
+    return keys, vectors, missing
 
 
 def _current_manifest(index_dir: Path) -> dict | None:

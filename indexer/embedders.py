@@ -85,18 +85,20 @@ class Embedder:
             return text
         return head_and_tail(text, self.count_query_tokens, MAX_QUERY_TOKENS, count)  # type: ignore[arg-type]
 
-    def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        return self._embed([self.passage_prefix + t for t in texts], False, progress)
+    def embed_passages(self, texts: list[str], progress: bool = False, label: str = "Embeddings") -> np.ndarray:
+        """Unit vectors of ``texts``; ``label`` names the progress bar ("Passages", "Zinnen")."""
+        return self._embed([self.passage_prefix + t for t in texts], False, progress, label)
 
     def describe(self) -> dict:
         """What the manifest records, and what a loaded index is checked against."""
         return {"id": self.id, "dim": self.dim,
                 "query_prefix": self.query_prefix, "passage_prefix": self.passage_prefix}
 
-    def _embed(self, texts: list[str], is_query: bool, progress: bool) -> np.ndarray:
+    def _embed(self, texts: list[str], is_query: bool, progress: bool,
+               label: str = "Embeddings") -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         size = max(1, int(self.batch_size))
-        with tqdm(total=len(texts), desc="Embeddings", unit="passage",
+        with tqdm(total=len(texts), desc=label, unit="tekst",
                   disable=not progress or not texts, leave=False) as bar:
             for start in range(0, len(texts), size):
                 batch = [t[:MAX_EMBED_CHARS] for t in texts[start:start + size]]

@@ -57,14 +57,24 @@ class Hit:
     all 50 cost about as much as the rest of ranking.
     """
 
-    __slots__ = ("score", "dense", "lexical", "_passage", "_store", "_number")
+    __slots__ = ("score", "dense", "lexical", "_passage", "_store", "_number", "_meaning")
 
     def __init__(self, passage: dict | None, score: float, dense: float, lexical: float,
-                 store: Any = None, number: int = -1) -> None:
+                 store: Any = None, number: int = -1, meaning: Any = None) -> None:
         if passage is None and store is None:
             raise ValueError("Hit needs a passage or a store and a number")
         self.score, self.dense, self.lexical = score, dense, lexical
         self._passage, self._store, self._number = passage, store, number
+        self._meaning = meaning  # (SentenceVectors, question vector), or None
+
+    @property
+    def sentence_cosines(self) -> np.ndarray | None:
+        """The question's cosine with each sentence of the passage (`indexer.sentences`), or
+        None without sentence vectors; computed on use: only the answer's sources need it."""
+        if self._meaning is None or self._number < 0:
+            return None
+        sentences, vector = self._meaning
+        return sentences.cosines(vector, [self._number])[0]
 
     @property
     def passage(self) -> dict:
@@ -264,7 +274,9 @@ class Searcher:
             fused = np.where(self._navigation[ids], fused * self.navigation_factor, fused)
         order = np.lexsort((ids, -fused))[:limit]
         passages = self.index.passages
-        return [Hit(None, float(fused[j]), float(dense[j]), float(lexical[j]), passages, int(ids[j]))
+        sentences = getattr(self.index, "sentences", None)
+        meaning = (sentences, vector) if sentences is not None and vector is not None else None
+        return [Hit(None, float(fused[j]), float(dense[j]), float(lexical[j]), passages, int(ids[j]), meaning)
                 for j in order]
 
     def background(self, vector: np.ndarray) -> float:

@@ -2,7 +2,8 @@
 
 Layout of ``_build/index/``: ``manifest.json`` (format version, embedder, passage count,
 content hash, sha256 of every other file, build time), ``passages.jsonl``,
-``dense.faiss`` and the BM25 arrays (``bm25_*.npy`` + vocabulary JSON). No pickle.
+``dense.faiss``, the BM25 arrays (``bm25_*.npy`` + vocabulary JSON) and the sentence
+vectors (``sentences.npy`` + ``sentence_offsets.npy``, `indexer.sentences`). No pickle.
 
 Writing: a build fills a sibling temporary directory, fsyncs it, then swaps it in
 (`kbcore.atomicdir.swap_directory`: one exchange of the two names on Linux, else two
@@ -36,11 +37,13 @@ from .dense import DenseIndex
 from .lexical import FILES as LEXICAL_FILES
 from .lexical import LexicalIndex
 from .passage_store import PassageStore
+from .sentences import FILES as SENTENCE_FILES
+from .sentences import SentenceVectors
 
-FORMAT_VERSION = 2  # 2: float16 vectors (faiss scalar quantizer)
+FORMAT_VERSION = 3  # 2: float16 vectors (faiss scalar quantizer); 3: sentence vectors
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
-REQUIRED_FILES = (PASSAGES, DENSE_FILE, *LEXICAL_FILES)
+REQUIRED_FILES = (PASSAGES, DENSE_FILE, *LEXICAL_FILES, *SENTENCE_FILES)
 _RUN_BUILD = "voer `kb build` uit om de index opnieuw te maken"
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,7 @@ class LoadedIndex:
     passages: Sequence[dict]  # a PassageStore: read-only, compact
     dense: DenseIndex
     lexical: LexicalIndex
+    sentences: SentenceVectors
 
 
 def sha256_file(path: Path) -> str:
@@ -110,6 +114,7 @@ def load_index(index_dir: str | os.PathLike[str]) -> LoadedIndex:
         passages = _read_passages(index_dir / PASSAGES)
         lexical = LexicalIndex.load(index_dir, manifest.get("lexical", {}))
         dense = DenseIndex.load(index_dir / DENSE_FILE, manifest.get("dense"))
+        sentences = SentenceVectors.load(index_dir)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorrupt(f"de index in {index_dir} is onleesbaar ({exc}); {_RUN_BUILD}") from None
     n = manifest["passage_count"]
@@ -120,7 +125,11 @@ def load_index(index_dir: str | os.PathLike[str]) -> LoadedIndex:
     if dense.dim != manifest["embedder"].get("dim"):
         raise IndexCorrupt(f"de vectoren in {index_dir} hebben lengte {dense.dim}, "
                            f"het manifest zegt {manifest['embedder'].get('dim')}; {_RUN_BUILD}")
-    return LoadedIndex(index_dir, manifest, passages, dense, lexical)
+    if sentences.passage_count != n or (len(sentences.vectors) and sentences.dim != dense.dim):
+        raise IndexCorrupt(
+            f"de zinvectoren in {index_dir} passen niet bij de passages ({sentences.passage_count} "
+            f"passages met zinnen, {n} passages; lengte {sentences.dim}, verwacht {dense.dim}); {_RUN_BUILD}")
+    return LoadedIndex(index_dir, manifest, passages, dense, lexical, sentences)
 
 
 def _read_passages(path: Path) -> PassageStore:

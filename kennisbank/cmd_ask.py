@@ -77,4 +77,5 @@ def answer_sentences(question: str, hits: list, index) -> list:
     matcher = StemMatcher(lexicon if isinstance(lexicon, frozenset) else None)
     weights = TermWeights.from_lexical(getattr(index, "lexical", None))
     return compose_answer([hit.passage for hit in hits], matcher.query_stems(question), matcher,
-                          question=question, weights=weights)
+                          question=question, weights=weights,
+                          dense=[getattr(hit, "sentence_cosines", None) for hit in hits])

@@ -12,6 +12,10 @@ the answer, not on how often they repeat the question (measured: docs/quality.md
   "why" a sentence that gives a cause, "which" a list or a colon; a sentence that only
   points elsewhere ("Zie het dilemma …") is never an answer; a quoted question counts as
   an item of the list that "welke vragen …" asks for;
+- **meaning**: the question's cosine with the sentence's own vector (built with the index,
+  `indexer.sentences`), so the sentence that answers in other words ("eerst moet de
+  caseload omlaag") beats the one that only repeats the question's words; a sentence
+  that shares no word with the question is quoted only when it is very close in meaning;
 - **the passage's rank** and the sentence's place in it (small penalties);
 - English questions are matched through the Dutch domain words of `indexer.english`.
 
@@ -30,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.english import dutch_terms
+from indexer.sentences import split_sentences
 
 from .highlight import StemMatcher
 
@@ -47,22 +52,18 @@ POSITION_PENALTY = 0.01
 ROLE_BONUS = 0.35
 #: A sentence is kept only if it scores at least this share of the best one.
 KEEP_SHARE = 0.3
+#: Weight of the sentence's own cosine with the question (its sentence vector), stretched
+#: from [SENTENCE_FLOOR, SENTENCE_CEIL] to [0, 1]; a sentence that shares no word with the
+#: question is a candidate when that term alone reaches DENSE_ALONE (measured).
+DENSE_WEIGHT = 0.7
+SENTENCE_FLOOR = 0.80
+SENTENCE_CEIL = 0.90
+DENSE_ALONE = 0.35
 #: Measure evidence against the question words that occur in the sources at all.
 FOUND_WORDS_ONLY = True
 
-# Abbreviations after which a full stop does not end a sentence (lower case, without the
-# final dot): Dutch ones common in policy texts, plus initials (handled separately).
-_ABBREVIATIONS = frozenset(
-    "bijv bv o.a e.a m.b.t i.p.v d.w.z t.a.v z.g.a zgn vgl etc enz incl excl resp jl nr "
-    "dr mr drs ir prof ca art lid blz p pp min max tel mevr dhr st".split()
-)
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-ZÀ-Ý0-9])")
-#: After a "?" or "!": a parenthesis and then a lower-case word means the question mark
-#: ended a title ("Voor Wat belemmert en helpt wijkteams? (Engbersen e.a., 2021) zochten").
-_TITLE_CONTINUES = re.compile(r"\s+(?:\([^)]{0,80}\)\s+)?[a-zà-ÿ]")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
-_LIST_MARKER = re.compile(r"^(?:[•·*–-]|\d{1,2}[.)])\s+")  # a list item's bullet is layout, not text
 #: A sentence that only sends the reader elsewhere.
 _POINTER = re.compile(r"^(?:Zie (?:ook )?|Meer (?:hierover |daarover )?(?:staat|leest|lees) |Lees (?:ook |verder )?)")
 
@@ -116,29 +117,6 @@ class TermWeights:
         return self.idf.get(stem, self.default) if self.idf else 1.0
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a passage; paragraph and line breaks always end a sentence."""
-    sentences: list[str] = []
-    for block in re.split(r"\n\s*\n|\n", text):
-        block = _LIST_MARKER.sub("", " ".join(block.split()))
-        start = 0
-        for match in _SENTENCE_END.finditer(block):
-            before = block[start:match.start()].rsplit(" ", 1)[-1].lower()
-            mark = match.group()[0]
-            if mark == "." and (
-                    before in _ABBREVIATIONS or before.rstrip(".") in _ABBREVIATIONS
-                    or (len(before) == 1 and before.isalpha())):
-                continue
-            if mark in "?!" and _TITLE_CONTINUES.match(block, match.end()):
-                continue
-            sentences.append(block[start:match.end()].strip())
-            start = match.end()
-        rest = block[start:].strip()
-        if rest:
-            sentences.append(rest)
-    return [s for s in sentences if s]
-
-
 def _usable(sentence: str) -> bool:
     n = len(_WORD.findall(sentence))
     return (MIN_WORDS <= n <= MAX_WORDS and sentence[-1] in ".!?…)\"”’';"
@@ -158,6 +136,10 @@ def _usable_sentences(text: str, matcher: StemMatcher) -> tuple[tuple[int, str, 
 def _repeats(stems: frozenset[str], chosen: list[frozenset[str]]) -> bool:
     """True when a sentence says nearly the same as one already chosen (passages overlap)."""
     return any(len(stems & other) >= NEAR_DUPLICATE * len(stems | other) for other in chosen)
+
+
+def _stretch(cosine: float) -> float:
+    return min(1.0, max(0.0, (float(cosine) - SENTENCE_FLOOR) / (SENTENCE_CEIL - SENTENCE_FLOOR)))
 
 
 def _role_bonus(question: str, sentence: str) -> float:
@@ -183,7 +165,8 @@ def answer_sources(passages: Sequence[dict[str, Any]]) -> list[tuple[int, dict[s
 
 def compose_answer(passages: Sequence[dict[str, Any]], question_stems: frozenset[str],
                    matcher: StemMatcher, question: str = "",
-                   weights: TermWeights | None = None) -> list[Sentence]:
+                   weights: TermWeights | None = None,
+                   dense: Sequence[Sequence[float] | None] | None = None) -> list[Sentence]:
     """Two to four verbatim sentences from ``passages`` (the ranked results to cite).
 
     ``question`` (its text) lets the answer look for what is asked (a figure, a cause) and
@@ -207,12 +190,16 @@ def compose_answer(passages: Sequence[dict[str, Any]], question_stems: frozenset
     candidates: list[tuple[float, Sentence, frozenset[str]]] = []
     openings: list[tuple[Sentence, frozenset[str]]] = []
     for rank, (number, passage) in enumerate(sources, start=1):
+        cosines = dense[number - 1] if dense is not None and number - 1 < len(dense) else None
         for pos, text, stems in matcher.per_passage(_usable_sentences, passage.get("text", "")):
             sentence = Sentence(text, number, pos)
             openings.append((sentence, stems))
             shared = stems & question_stems
-            if shared:
-                score = (sum(weights.weight(t) for t in shared) / total + _role_bonus(question, text)
+            meaning = (DENSE_WEIGHT * _stretch(cosines[pos])
+                       if cosines is not None and pos < len(cosines) else 0.0)
+            if shared or meaning >= DENSE_ALONE:
+                score = (sum(weights.weight(t) for t in shared) / total + meaning
+                         + _role_bonus(question, text)
                          - RANK_PENALTY * (rank - 1) - POSITION_PENALTY * pos)
                 candidates.append((score, sentence, stems))
     candidates.sort(key=lambda c: -c[0])

@@ -117,8 +117,10 @@ def run_search(snapshot: IndexSnapshot, request: SearchRequest, settings: Settin
             data["rank"] = number
             data["snippet_html"] = str(snippet.html)
             results.append(ResultItem(number, hit.passage, snippet, data))
-        sentences = compose_answer([hit.passage for hit in reachable[:request.k]], stems, matcher,
-                                   question=request.q, weights=snapshot.weights)
+        sources = reachable[:request.k]
+        sentences = compose_answer([hit.passage for hit in sources], stems, matcher,
+                                   question=request.q, weights=snapshot.weights,
+                                   dense=[getattr(hit, "sentence_cosines", None) for hit in sources])
     facets = count_facets([hit.page for hit in reachable], snapshot.vocabulary, request.filters)
     if settings.log_queries:
         log.info("Zoekvraag %r: %d resultaten, antwoord %s, %.1f ms", request.q, len(results),

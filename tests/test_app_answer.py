@@ -148,3 +148,35 @@ def test_an_english_question_answered_by_meaning_counts_its_facets():
     assert sum(f.count for f in english.facets["type"]) == 3
     dutch = run_search(snapshot, SearchRequest(q="Hoe vaak verwijzen huisartsen en wijkteams door?"), settings)
     assert not dutch.found and not dutch.sentences
+
+
+def test_the_sentence_closest_in_meaning_wins_over_the_one_that_repeats_the_question():
+    """Sentence vectors: of two sentences that share the question's words equally, the one
+    whose own vector is closest to the question is quoted first; a sentence that shares no
+    word more than the question's subject is not quoted on its words alone."""
+    p = passage("Over preventie in het wijkteam gaat deze sectie. "
+                "Het wijkteam en preventie worden vaak samen genoemd. "
+                "Eerst moet de caseload van het wijkteam omlaag, anders blijft er geen tijd over.",
+                section="Preventie › Voorwaarden")
+    question = "Wat moet het wijkteam regelen voor preventie?"
+    CASELOAD = "Eerst moet de caseload van het wijkteam omlaag, anders blijft er geen tijd over."
+    stems = MATCHER.query_stems(question)
+    without = compose_answer([p], stems, MATCHER, question=question)
+    assert CASELOAD not in [s.text for s in without]
+    close = np.array([0.80, 0.79, 0.93])  # cosine of the question with each sentence
+    chosen = compose_answer([p], stems, MATCHER, question=question, dense=[close])
+    assert CASELOAD in [s.text for s in chosen]
+    far = np.array([0.80, 0.79, 0.70])
+    chosen = compose_answer([p], stems, MATCHER, question=question, dense=[far])
+    assert [s.text for s in chosen] == [s.text for s in without]
+
+
+def test_hits_carry_the_questions_cosine_with_each_sentence_of_their_passage():
+    from indexer.sentences import SentenceVectors
+    rows = [np.eye(4, dtype=np.float32)[:2], np.zeros((0, 4), np.float32), np.eye(4, dtype=np.float32)[2:]]
+    vectors = SentenceVectors.from_rows(rows, 4)
+    question = np.array([0.0, 1.0, 0.0, 0.6], dtype=np.float32)
+    hits = [Hit({"id": str(n)}, 1.0, 0.0, 0.0, number=n, meaning=(vectors, question)) for n in range(3)]
+    got = [h.sentence_cosines for h in hits]
+    assert np.allclose(got[0], [0.0, 1.0]) and len(got[1]) == 0 and np.allclose(got[2], [0.0, 0.6])
+    assert Hit({"id": "x"}, 1.0, 0.0, 0.0).sentence_cosines is None

@@ -13,6 +13,7 @@ import pytest
 from indexer import store
 from indexer.build import build_index
 from indexer.cache import EmbeddingCache
+from indexer.sentences import sentence_texts, split_sentences
 from indexer.store import load_index, sha256_file
 from kbcore.errors import ContentError
 from tests.indexer_testing import FIXTURE_PASSAGES, fake_embedder, kb_settings, built_index  # noqa: F401
@@ -57,8 +58,26 @@ def test_editing_one_page_embeds_only_its_passages(built_index, fake_embedder):
     result = build_index(built_index, progress=False)
     assert result["status"] == "built"
     assert result["stats"]["embedded"] == 1 and result["stats"]["from_cache"] == 20
-    assert sum(fake_embedder.calls) == 1
-    assert "huisarts" in load_index(built_index.index_dir).passages[3]["text"]
+    # the edited passage, and of its sentences only the new one (the others keep their text)
+    assert result["stats"]["sentences_embedded"] == 1
+    assert sum(fake_embedder.calls) == 2
+    index = load_index(built_index.index_dir)
+    assert "huisarts" in index.passages[3]["text"]
+    assert len(index.sentences.cosines(np.ones(index.dense.dim), [3])[0]) == len(split_sentences(edited["text"]))
+
+
+def test_sentence_vectors_are_the_sentences_of_each_passage(built_index, fake_embedder):
+    """Row j of passage i is the vector of its sentence j, as `split_sentences` gives them,
+    so the app's answer can score the sentences it splits itself."""
+    index = load_index(built_index.index_dir)
+    embedder = fake_embedder
+    assert index.manifest["sentence_count"] == len(index.sentences.vectors) > len(index.passages)
+    for i in (0, 5, len(index.passages) - 1):
+        texts = sentence_texts(index.passages[i])
+        expected = embedder.embed_passages(texts)
+        got = index.sentences.vectors[index.sentences.offsets[i]:index.sentences.offsets[i + 1]]
+        assert got.shape == expected.shape
+        assert np.allclose(got.astype(np.float32), expected, atol=2e-3)
 
 
 def test_other_embedder_settings_rebuild(built_index, monkeypatch):

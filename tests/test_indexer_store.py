@@ -11,7 +11,7 @@ from kbcore.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from tests.indexer_testing import FakeEmbedder, fake_embedder, kb_settings, built_index  # noqa: F401
 
 INDEX_FILES = ["passages.jsonl", "dense.faiss", "bm25_data.npy", "bm25_indices.npy",
-               "bm25_indptr.npy", "bm25_vocab.json"]
+               "bm25_indptr.npy", "bm25_vocab.json", "sentences.npy", "sentence_offsets.npy"]
 
 
 def manifest_of(settings) -> tuple[Path, dict]:
@@ -135,3 +135,16 @@ def test_passage_store_round_trips_every_passage():
     assert store.page(0)["title"] == original[0]["title"]
     with pytest.raises(IndexError):
         store[len(original)]
+
+
+def test_sentence_offsets_that_do_not_fit_the_passages_are_corrupt(built_index):
+    """A hand-made or mixed-up sentence file with a matching checksum is still refused."""
+    import numpy as np
+    index_dir = Path(built_index.index_dir)
+    offsets = np.load(index_dir / "sentence_offsets.npy")
+    np.save(index_dir / "sentence_offsets.npy", offsets[:-1], allow_pickle=False)
+    path, manifest = manifest_of(built_index)
+    manifest["files"]["sentence_offsets.npy"] = sha256_file(index_dir / "sentence_offsets.npy")
+    path.write_text(json.dumps(manifest), "utf-8")
+    with pytest.raises(IndexCorrupt, match="onleesbaar|zinvectoren"):
+        load_index(index_dir)
