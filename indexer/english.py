@@ -49,6 +49,12 @@ GLOSSARY = {
     "director": "regisseur regie", "coordination": "regie afstemming", "one family one plan": "één gezin één plan",
     "pilot": "pilot", "pilots": "pilots", "percentage": "procent percentage",
     "wmo": "wmo", "youth act": "jeugdwet", "participation act": "participatiewet",
+    "welfare state": "verzorgingsstaat", "welfare": "welzijn", "book": "boek", "author": "auteur",
+    "authors": "auteurs", "publication": "publicatie", "wrote": "schreven schreef", "written": "geschreven",
+    "district nurse": "wijkverpleegkundige", "nurse": "verpleegkundige", "nurses": "verpleegkundigen",
+    "profession": "beroep discipline", "professions": "beroepen disciplines", "goal": "doel", "goals": "doelen",
+    "aim": "doel", "task": "taak", "tasks": "taken", "role": "rol", "trust": "vertrouwen",
+    "meeting": "overleg ontmoeting", "meet": "ontmoeten", "lessons": "lessen", "conditions": "voorwaarden",
 }
 _TERMS = sorted(GLOSSARY, key=len, reverse=True)
 _PATTERN = re.compile(r"\b(" + "|".join(re.escape(t) for t in _TERMS) + r")(?:s|es)?\b", re.IGNORECASE)

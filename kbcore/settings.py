@@ -43,7 +43,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("embed_batch_size", 32, "Aantal passages per embeddingbatch."),
     Setting("fusion_weight", 0.5, "Gewicht van de dense score in de fusie (0 = alleen BM25, 1 = alleen dense)."),
     Setting("hnsw_threshold", 20000, "Vanaf dit aantal passages gebruikt FAISS HNSW in plaats van exacte zoektocht."),
-    Setting("answer_threshold", 0.35, "Minimale score van de beste passage om een antwoord te geven (gekalibreerd, zie docs/quality.md)."),
+    Setting("answer_threshold", 0.365, "Minimale score van de beste passage om een antwoord te geven (gekalibreerd, zie docs/quality.md)."),
     Setting("answer_threshold_en", 0.79, "Voor een Engelse vraag: minimale cosinus (dense) van de beste passage om toch een antwoord te geven; de BM25-kant vindt in Nederlandse tekst weinig Engelse woorden (gekalibreerd, zie docs/quality.md)."),
     Setting("base_url", "http://127.0.0.1:8000/", "Publieke URL van de site; gebruikt in citaties, links om te kopiëren, canonieke links, de sitemap en cursusmateriaal. Stel in vóór `kb build`."),
     Setting("host", "127.0.0.1", "Adres waarop `kb serve` luistert."),

@@ -76,13 +76,13 @@ _HAS_NUMBER = re.compile(
     r"helft|derde|kwart|meerderheid|minderheid)\b", re.IGNORECASE)
 _ASKS_CAUSE = re.compile(r"\b(waarom|waardoor|hoe komt|oorzaak|oorzaken|why|cause|reason)\b", re.IGNORECASE)
 _HAS_CAUSE = re.compile(
-    r"\b(omdat|doordat|daardoor|door de|door het|oorzaak|oorzaken|verklaring|reden|vanwege|"
-    r"komt door|leidt|leiden|gevolg)\b", re.IGNORECASE)
+    r"\b(omdat|doordat|daardoor|dankzij|door de|door het|door die|door dat|oorzaak|oorzaken|verklaring|"
+    r"verklaart|redenen?|vanwege|komt door|komt dat|leidt|leiden|gevolg|daarom|want)\b", re.IGNORECASE)
 #: A quoted question ("Tot hoever ga je?") is the list a "welke vragen" question asks for.
 _QUOTED_QUESTION = re.compile(r"[“\"‘'][^”\"’']{3,}\?[”\"’']")
 _ASKS_LIST = re.compile(
-    r"\b(welke|which|what are|wat zijn|noem|voorwaarden|oplossingen|suggesties|maatregelen|"
-    r"lessen|tips|conditions|solutions|suggest)\b", re.IGNORECASE)
+    r"\b(welke|which|what are|what were|wat zijn|wat waren|noem|voorwaarden|oplossingen|suggesties|"
+    r"maatregelen|lessen|tips|conditions|solutions|suggest|belangrijkste|most important)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
