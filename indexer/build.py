@@ -27,7 +27,7 @@ from .embedders import Embedder, get_embedder
 from .lexical import LexicalIndex
 from .passages import embedding_text, lexical_text, read_passages
 from .sentences import RECIPE as SENTENCE_RECIPE
-from .sentences import SentenceVectors, sentence_texts
+from .sentences import SentenceVectors, sentence_cuts
 
 log = logging.getLogger(__name__)
 
@@ -76,19 +76,29 @@ def build_index(settings: Settings, progress: bool = True, embedder: Embedder | 
         timings: dict[str, float] = {}
         cache = EmbeddingCache(settings.cache_dir, embedder.describe())
         t0 = time.perf_counter()
-        keys, vectors, missing = _embed_cached([embedding_text(p) for p in passages], embedder, cache,
-                                               progress, "Embeddings (passages)")
+        texts = [embedding_text(p) for p in passages]
+        cuts = [sentence_cuts(p) for p in passages]
+        keys = [text_key(embedder.passage_prefix + t) for t in texts]
+        # a sentence vector depends on its whole passage: keyed by the passage text and its place
+        sentence_keys = [[text_key(f"{SENTENCE_RECIPE}\0{j}\0{embedder.passage_prefix}{t}")
+                          for j in range(len(c))] for t, c in zip(texts, cuts)]
+        flat_keys = [k for ks in sentence_keys for k in ks]
+        vectors, missing = cache.lookup(keys)
+        flat_vectors, missing_sentences = cache.lookup(flat_keys)
+        owner = np.repeat(np.arange(len(passages)), [len(c) for c in cuts])
+        todo = sorted(set(missing) | set(owner[missing_sentences].tolist()))
+        bounds = np.cumsum([len(c) for c in cuts])[:-1]
+        rows = np.split(flat_vectors, bounds) if passages else []
+        if todo:
+            new_vectors, parts = embedder.embed_with_parts([texts[i] for i in todo], [cuts[i] for i in todo],
+                                                           progress=progress, label="Embeddings")
+            for i, vector, part in zip(todo, new_vectors, parts):
+                vectors[i] = vector
+                rows[i] = part[1:]  # part 0 is the heading
+            flat = np.concatenate(rows) if rows else flat_vectors
+            cache.save(keys + flat_keys, np.concatenate([vectors, flat]))
+        sentences = SentenceVectors.from_rows(rows, embedder.dim)
         timings["embed"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        per_passage = [sentence_texts(p) for p in passages]
-        flat = [t for texts in per_passage for t in texts]
-        sentence_keys, flat_vectors, missing_sentences = _embed_cached(flat, embedder, cache, progress,
-                                                                       "Embeddings (zinnen)")
-        if missing or missing_sentences:
-            cache.save(keys + sentence_keys, np.concatenate([vectors, flat_vectors]))
-        bounds = np.cumsum([len(texts) for texts in per_passage])[:-1]
-        sentences = SentenceVectors.from_rows(np.split(flat_vectors, bounds), embedder.dim)
-        timings["embed_sentences"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         lexical = LexicalIndex.build([lexical_text(p) for p in passages], SPLIT_COMPOUNDS)
@@ -121,23 +131,11 @@ def build_index(settings: Settings, progress: bool = True, embedder: Embedder | 
         timings["write"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - started
     stats = {"embedded": len(missing), "from_cache": len(passages) - len(missing),
-             "sentences_embedded": len(missing_sentences),
+             "passages_encoded": len(todo), "sentences_embedded": len(missing_sentences),
              "sentences_from_cache": len(sentences.vectors) - len(missing_sentences),
              "seconds": {k: round(v, 3) for k, v in timings.items()}}
     log.info("Index gebouwd in %s: %d passages (%d nieuw ingebed)", index_dir, len(passages), len(missing))
     return {**manifest, "status": "built", "recovered": recovered, "stats": stats}
-
-
-def _embed_cached(texts: list[str], embedder: Embedder, cache: EmbeddingCache, progress: bool,
-                  label: str) -> tuple[list[bytes], np.ndarray, list[int]]:
-    """Keys and vectors of ``texts``: from the cache where known, else embedded (the caller
-    saves the cache once, with the passages' and the sentences' vectors together)."""
-    keys = [text_key(embedder.passage_prefix + t) for t in texts]
-    vectors, missing = cache.lookup(keys)
-    if missing:
-        vectors[missing] = embedder.embed_passages([texts[i] for i in missing], progress=progress,
-                                                   label=label)
-    return keys, vectors, missing
 
 
 def _current_manifest(index_dir: Path) -> dict | None:

@@ -3,9 +3,10 @@
 The answer quotes whole sentences (`search_app.answer`), and chooses them partly by how
 close each sentence's own vector is to the question: a passage vector says the passage is
 about the question, a sentence vector says which of its sentences answers it (measured:
-docs/quality.md). The build embeds ``heading + sentence`` for every sentence that
-`split_sentences` finds, cached by the text's hash like the passages, and stores them in
-the index as ``sentences.npy`` (float16, one row per sentence, in passage order) with
+docs/quality.md). The build gets them from the passage's own encoding ("late
+chunking": the mean of the final token states of the sentence's tokens, after the model
+has read the whole passage, `indexer.embedders.Embedder.embed_with_parts`), cached with
+the passage's hash, and stores them in the index as ``sentences.npy`` (float16, one row per sentence, in passage order) with
 ``sentence_offsets.npy`` (passage i owns rows ``offsets[i]:offsets[i + 1]``). The app
 splits with the same function, so row j of a passage is its sentence j.
 """
@@ -17,14 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .passages import heading
+from .passages import embedding_text
 
 VECTORS_FILE = "sentences.npy"
 OFFSETS_FILE = "sentence_offsets.npy"
 FILES = (VECTORS_FILE, OFFSETS_FILE)
 #: Part of the index recipe (`indexer.build.content_hash`): change it when the split or
 #: the embedded text changes, so every index is rebuilt with matching rows.
-RECIPE = "heading+sentence/1"
+RECIPE = "late-chunking/1"
 
 # Abbreviations after which a full stop does not end a sentence (lower case, without the
 # final dot): Dutch ones common in policy texts, plus initials (handled separately).
@@ -39,14 +40,23 @@ _TITLE_CONTINUES = re.compile(r"\s+(?:\([^)]{0,80}\)\s+)?[a-zà-ÿ]")
 _LIST_MARKER = re.compile(r"^(?:[•·*–-]|\d{1,2}[.)])\s+")  # a list item's bullet is layout, not text
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a passage; paragraph and line breaks always end a sentence."""
-    sentences: list[str] = []
-    for block in re.split(r"\n\s*\n|\n", text):
-        block = _LIST_MARKER.sub("", " ".join(block.split()))
-        start = 0
-        for match in _SENTENCE_END.finditer(block):
-            before = block[start:match.start()].rsplit(" ", 1)[-1].lower()
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text`` in ``text`` itself; `split_sentences` gives
+    the same sentences with white space collapsed. Paragraph and line breaks always end a
+    sentence; a list item's bullet is layout, not text, and stays outside the span.
+
+    The offsets let the build pool a sentence's own tokens out of the passage's encoding
+    (`indexer.embedders.Embedder.embed_with_parts`).
+    """
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        block, base = line.group(), line.start()
+        lead = len(block) - len(block.lstrip())
+        marker = _LIST_MARKER.match(block, lead)
+        first = marker.end() if marker else lead
+        start = first
+        for match in _SENTENCE_END.finditer(block, first):
+            before = re.split(r"\s", block[start:match.start()])[-1].lower()
             mark = match.group()[0]
             if mark == "." and (
                     before in _ABBREVIATIONS or before.rstrip(".") in _ABBREVIATIONS
@@ -54,18 +64,38 @@ def split_sentences(text: str) -> list[str]:
                 continue
             if mark in "?!" and _TITLE_CONTINUES.match(block, match.end()):
                 continue
-            sentences.append(block[start:match.end()].strip())
+            spans.append(_trimmed(block, start, match.end(), base))
             start = match.end()
-        rest = block[start:].strip()
-        if rest:
-            sentences.append(rest)
-    return [s for s in sentences if s]
+        spans.append(_trimmed(block, start, len(block), base))
+    return [(a, b) for a, b in spans if b > a]
 
 
-def sentence_texts(passage: dict) -> list[str]:
-    """What the dense model reads for each sentence: the heading path gives it its subject."""
-    title = heading(passage)
-    return [f"{title}\n{sentence}" for sentence in split_sentences(passage["text"])]
+def _trimmed(block: str, start: int, end: int, base: int) -> tuple[int, int]:
+    piece = block[start:end]
+    a = start + len(piece) - len(piece.lstrip())
+    b = start + len(piece.rstrip())
+    return (base + a, base + max(a, b))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a passage, white space collapsed (see `sentence_spans`)."""
+    return [" ".join(text[a:b].split()) for a, b in sentence_spans(text)]
+
+
+def sentence_cuts(passage: dict) -> list[int]:
+    """Where `indexer.passages.embedding_text` is cut before each sentence, in UTF-8 bytes.
+
+    The cut sits where the white space before the sentence starts, so each part's tokens
+    are exactly those of the whole text (the tokenizer marks a word start by the space in
+    front of it); part 0 is the heading, part j + 1 holds sentence j.
+    """
+    text = embedding_text(passage)
+    offset = len(text) - len(passage["text"])  # the passage text is the end of it
+    cuts = []
+    for start, _ in sentence_spans(passage["text"]):
+        cut = len(text[:offset + start].rstrip())
+        cuts.append(len(text[:cut].encode("utf-8")))
+    return cuts
 
 
 class SentenceVectors:

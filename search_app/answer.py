@@ -55,7 +55,7 @@ KEEP_SHARE = 0.3
 #: Weight of the sentence's own cosine with the question (its sentence vector), stretched
 #: from [SENTENCE_FLOOR, SENTENCE_CEIL] to [0, 1]; a sentence that shares no word with the
 #: question is a candidate when that term alone reaches DENSE_ALONE (measured).
-DENSE_WEIGHT = 0.7
+DENSE_WEIGHT = 0.5
 SENTENCE_FLOOR = 0.80
 SENTENCE_CEIL = 0.90
 DENSE_ALONE = 0.35

@@ -13,7 +13,8 @@ import pytest
 from indexer import store
 from indexer.build import build_index
 from indexer.cache import EmbeddingCache
-from indexer.sentences import sentence_texts, split_sentences
+from indexer.passages import embedding_text
+from indexer.sentences import sentence_cuts, split_sentences
 from indexer.store import load_index, sha256_file
 from kbcore.errors import ContentError
 from tests.indexer_testing import FIXTURE_PASSAGES, fake_embedder, kb_settings, built_index  # noqa: F401
@@ -58,25 +59,30 @@ def test_editing_one_page_embeds_only_its_passages(built_index, fake_embedder):
     result = build_index(built_index, progress=False)
     assert result["status"] == "built"
     assert result["stats"]["embedded"] == 1 and result["stats"]["from_cache"] == 20
-    # the edited passage, and of its sentences only the new one (the others keep their text)
-    assert result["stats"]["sentences_embedded"] == 1
-    assert sum(fake_embedder.calls) == 2
+    # only the edited passage is encoded again, with its parts (heading + each sentence)
+    parts = 1 + len(split_sentences(edited["text"]))
+    assert result["stats"]["passages_encoded"] == 1
+    assert result["stats"]["sentences_embedded"] == parts - 1
+    assert sum(fake_embedder.calls) == 1 + parts
     index = load_index(built_index.index_dir)
     assert "huisarts" in index.passages[3]["text"]
-    assert len(index.sentences.cosines(np.ones(index.dense.dim), [3])[0]) == len(split_sentences(edited["text"]))
+    assert len(index.sentences.cosines(np.ones(index.dense.dim), [3])[0]) == parts - 1
 
 
 def test_sentence_vectors_are_the_sentences_of_each_passage(built_index, fake_embedder):
     """Row j of passage i is the vector of its sentence j, as `split_sentences` gives them,
-    so the app's answer can score the sentences it splits itself."""
+    so the app's answer can score the sentences it splits itself (the fake embedder has no
+    late chunking: each part is embedded on its own, the base class's way)."""
     index = load_index(built_index.index_dir)
-    embedder = fake_embedder
     assert index.manifest["sentence_count"] == len(index.sentences.vectors) > len(index.passages)
     for i in (0, 5, len(index.passages) - 1):
-        texts = sentence_texts(index.passages[i])
-        expected = embedder.embed_passages(texts)
+        passage = index.passages[i]
+        text = embedding_text(passage)
+        raw, cuts = text.encode(), sentence_cuts(passage)
+        parts = [raw[a:b].decode() for a, b in zip([0, *cuts], [*cuts, len(raw)])][1:]
+        assert [" ".join(p.split()) for p in parts] == split_sentences(passage["text"])
+        expected = fake_embedder.embed_passages(parts)
         got = index.sentences.vectors[index.sentences.offsets[i]:index.sentences.offsets[i + 1]]
-        assert got.shape == expected.shape
         assert np.allclose(got.astype(np.float32), expected, atol=2e-3)
 
 

