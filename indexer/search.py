@@ -13,6 +13,7 @@ measurement on the dev questions (docs/quality.md).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,6 +46,18 @@ EXPAND_ENGLISH = True
 #: Fused score of a passage of a cross-reference section ("Verder lezen", "Welke dilemma's
 #: deze aanbeveling beantwoordt"): it restates other pages in a line each (measured).
 NAVIGATION_FACTOR = 1.0
+#: A question that asks for a list ("de tien vraagstukken", "het eerste van …", "noem …") is
+#: answered by the passage that holds the list, not by the one that announces it; such
+#: passages (LIST_ITEMS list lines or more) get LIST_BONUS on their fused score (measured:
+#: docs/quality.md; only questions that name a list are affected).
+LIST_QUESTION = re.compile(
+    r"\b(?:noem|opsomming|lijst|overzicht|list)\b"
+    r"|\bde (?:drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf)\b"
+    r"|\b(?:eerste|tweede|derde|vierde|vijfde|zesde|zevende|achtste|negende|tiende|laatste) van\b",
+    re.IGNORECASE)
+LIST_BONUS = 0.1
+LIST_ITEMS = 3
+_LIST_LINE = re.compile(r"(?m)^\s*(?:[•·*–-]|\d{1,2}[.)])\s+")
 FILTER_FIELDS = {"type": "page_type", "theme": "themes", "law": "laws"}
 MODES = ("fused", "dense", "lexical")
 
@@ -173,6 +186,8 @@ class Searcher:
         self.facets = {key: self._values(field) for key, field in FILTER_FIELDS.items()}
         self.navigation_factor = NAVIGATION_FACTOR
         self._navigation: np.ndarray | None = None  # which passages are navigation, on first use
+        self.list_bonus = LIST_BONUS
+        self._lists: np.ndarray | None = None  # which passages hold a list, on first use
 
     def _values(self, field: str) -> dict[str, np.ndarray]:
         passages = self.index.passages
@@ -272,12 +287,23 @@ class Searcher:
                 self._navigation = np.fromiter((bool(p.get("navigation")) for p in self.index.passages),
                                                dtype=bool, count=len(self.index.passages))
             fused = np.where(self._navigation[ids], fused * self.navigation_factor, fused)
+        if mode == "fused" and self.list_bonus and LIST_QUESTION.search(query):
+            fused = fused + self.list_bonus * self._list_passages()[ids]
         order = np.lexsort((ids, -fused))[:limit]
         passages = self.index.passages
         sentences = getattr(self.index, "sentences", None)
         meaning = (sentences, vector) if sentences is not None and vector is not None else None
         return [Hit(None, float(fused[j]), float(dense[j]), float(lexical[j]), passages, int(ids[j]), meaning)
                 for j in order]
+
+    def _list_passages(self) -> np.ndarray:
+        """1.0 for the passages with at least LIST_ITEMS list lines, else 0.0 (computed once)."""
+        if self._lists is None:
+            passages = self.index.passages
+            self._lists = np.fromiter(
+                (len(_LIST_LINE.findall(passages[i].get("text", ""))) >= LIST_ITEMS for i in range(len(passages))),
+                dtype=np.float64, count=len(passages))
+        return self._lists
 
     def background(self, vector: np.ndarray) -> float:
         """Median cosine of the question with a fixed sample of passages."""

@@ -163,3 +163,45 @@ def test_search_results_decode_only_the_hits_that_are_read(built_index, kb_setti
     hits = searcher.search("wijkteam huisarts samenwerking", k=5)
     assert hits and all(h._passage is None for h in hits)
     assert hits[0].passage["id"] == index.passages[hits[0]._number]["id"]
+
+
+def test_a_question_that_names_a_list_prefers_the_passage_with_the_list(kb_settings):
+    """"De tien aandachtsgebieden": the passage that lists them beats the one that only
+    announces them; a question that names no list is ranked as before."""
+    import json
+    from indexer.build import build_index
+    from indexer.search import LIST_QUESTION
+    assert LIST_QUESTION.search("Wat zijn de tien vraagstukken rond samenwerken?")
+    assert LIST_QUESTION.search("Wat is de eerste van de aandachtsgebieden?")
+    assert not LIST_QUESTION.search("Ik werk al twaalf jaar in de ggz; wat doet het wijkteam?")
+    base = {"title": "Tien aandachtsgebieden", "page_type": "bron", "themes": [], "laws": [], "sources": []}
+    passages = [
+        {**base, "id": "bron#wat", "url": "bron.html#wat", "section": "Tien aandachtsgebieden › Wat",
+         "text": "Wat zijn de tien aandachtsgebieden van het wijkteam? Het rapport geeft ze."},
+        {**base, "id": "bron#lijst", "url": "bron.html#lijst", "section": "Tien aandachtsgebieden › Lijst",
+         "text": "De tien aandachtsgebieden van het wijkteam:\n\n• Opdracht\n• Werkwijze\n"
+                 "• Ketenpartners\n• Bereikbaarheid"},
+        {**base, "id": "ander#x", "url": "ander.html#x", "title": "Schulden", "section": "Schulden",
+         "text": "Het wijkteam helpt bij schulden en verwijst naar de schuldhulp."},
+    ]
+    kb_settings.passages_file.write_text(
+        "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in passages), "utf-8")
+    build_index(kb_settings, progress=False)
+    searcher = Searcher(load_index(kb_settings.index_dir), get_embedder(kb_settings), kb_settings)
+    assert list(searcher._list_passages()) == [0.0, 1.0, 0.0]
+    question = "Wat zijn de tien aandachtsgebieden van het wijkteam?"
+    searcher.list_bonus = 0.0
+    plain = {h.passage["id"]: h.score for h in searcher.search(question, 3)}
+    # the announcing passage repeats the question's words and wins without the bonus
+    # (fake-embedder scores: a larger bonus than the real model's LIST_BONUS)
+    assert 0 < plain["bron#wat"] - plain["bron#lijst"] < 0.3
+    searcher.list_bonus = 0.3
+    boosted = searcher.search(question, 3)
+    assert boosted[0].passage["id"] == "bron#lijst"
+    assert boosted[0].score == pytest.approx(plain["bron#lijst"] + 0.3)
+    assert {h.passage["id"]: h.score for h in boosted}["bron#wat"] == pytest.approx(plain["bron#wat"])
+    other = "Wat doet het wijkteam bij schulden?"
+    searcher.list_bonus = 0.0
+    before = [(h.passage["id"], h.score) for h in searcher.search(other, 3)]
+    searcher.list_bonus = 0.3
+    assert [(h.passage["id"], h.score) for h in searcher.search(other, 3)] == before
