@@ -57,6 +57,12 @@ LIST_QUESTION = re.compile(
     re.IGNORECASE)
 LIST_BONUS = 0.1
 LIST_ITEMS = 3
+#: A passage that is only our own explanation (no source locator, EDITORIAL_SHARE of its
+#: text or more in the page's {redactie} blocks) ranks EDITORIAL_PENALTY lower: for a
+#: question of fact the passage with the study's finding is the better first result, and
+#: our summary of it stays in the list (measured: docs/quality.md).
+EDITORIAL_PENALTY = 0.08
+EDITORIAL_SHARE = 0.9
 _LIST_LINE = re.compile(r"(?m)^\s*(?:[•·*–-]|\d{1,2}[.)])\s+")
 FILTER_FIELDS = {"type": "page_type", "theme": "themes", "law": "laws"}
 MODES = ("fused", "dense", "lexical")
@@ -188,6 +194,8 @@ class Searcher:
         self._navigation: np.ndarray | None = None  # which passages are navigation, on first use
         self.list_bonus = LIST_BONUS
         self._lists: np.ndarray | None = None  # which passages hold a list, on first use
+        self.editorial_penalty = EDITORIAL_PENALTY
+        self._editorial: np.ndarray | None = None  # which passages are only editorial, on first use
 
     def _values(self, field: str) -> dict[str, np.ndarray]:
         passages = self.index.passages
@@ -289,6 +297,8 @@ class Searcher:
             fused = np.where(self._navigation[ids], fused * self.navigation_factor, fused)
         if mode == "fused" and self.list_bonus and LIST_QUESTION.search(query):
             fused = fused + self.list_bonus * self._list_passages()[ids]
+        if mode == "fused" and self.editorial_penalty:
+            fused = fused - self.editorial_penalty * self._editorial_passages()[ids]
         order = np.lexsort((ids, -fused))[:limit]
         passages = self.index.passages
         sentences = getattr(self.index, "sentences", None)
@@ -304,6 +314,19 @@ class Searcher:
                 (len(_LIST_LINE.findall(passages[i].get("text", ""))) >= LIST_ITEMS for i in range(len(passages))),
                 dtype=np.float64, count=len(passages))
         return self._lists
+
+    def _editorial_passages(self) -> np.ndarray:
+        """1.0 for the passages that are only editorial text without a source, else 0.0."""
+        if self._editorial is None:
+            passages = self.index.passages
+
+            def only_editorial(p: Mapping[str, Any]) -> bool:
+                text = p.get("text", "")
+                own = sum(len(t) for t in p.get("editorial") or [])
+                return bool(text) and not p.get("locators") and own >= EDITORIAL_SHARE * len(text)
+            self._editorial = np.fromiter((only_editorial(passages[i]) for i in range(len(passages))),
+                                          dtype=np.float64, count=len(passages))
+        return self._editorial
 
     def background(self, vector: np.ndarray) -> float:
         """Median cosine of the question with a fixed sample of passages."""

@@ -205,3 +205,34 @@ def test_a_question_that_names_a_list_prefers_the_passage_with_the_list(kb_setti
     before = [(h.passage["id"], h.score) for h in searcher.search(other, 3)]
     searcher.list_bonus = 0.3
     assert [(h.passage["id"], h.score) for h in searcher.search(other, 3)] == before
+
+
+def test_a_passage_of_only_our_own_explanation_ranks_below_the_sourced_finding(kb_settings):
+    """A passage without a source locator whose text is (nearly) all {redactie} ranks
+    EDITORIAL_PENALTY lower; sourced passages keep their score."""
+    import json
+    from indexer.build import build_index
+    base = {"title": "ZorgMail", "page_type": "praktijkvoorbeeld", "themes": [], "laws": [], "sources": []}
+    text = "Veilig verwijzen tussen huisarts en wijkteam gaat met een systeem als ZorgMail."
+    passages = [
+        {**base, "id": "p#lessen", "url": "p.html#lessen", "section": "ZorgMail › Lessen", "text": text,
+         "editorial": [text], "locators": []},
+        {**base, "id": "p#bevinding", "url": "p.html#bevinding", "section": "ZorgMail › Bevinding", "text": text,
+         "editorial": [], "locators": [{"source": "amphi-2015", "quote": "ZorgMail"}]},
+        {**base, "id": "p#half", "url": "p.html#half", "section": "ZorgMail › Half", "text": text + " " + text,
+         "editorial": [text], "locators": []},
+    ]
+    kb_settings.passages_file.write_text(
+        "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in passages), "utf-8")
+    build_index(kb_settings, progress=False)
+    searcher = Searcher(load_index(kb_settings.index_dir), get_embedder(kb_settings), kb_settings)
+    assert list(searcher._editorial_passages()) == [1.0, 0.0, 0.0]
+    question = "Welk systeem voor veilig verwijzen tussen huisarts en wijkteam?"
+    searcher.editorial_penalty = 0.0
+    plain = {h.passage["id"]: h.score for h in searcher.search(question, 3)}
+    searcher.editorial_penalty = 0.08
+    ranked = searcher.search(question, 3)
+    scores = {h.passage["id"]: h.score for h in ranked}
+    assert scores["p#lessen"] == pytest.approx(plain["p#lessen"] - 0.08)
+    assert scores["p#bevinding"] == pytest.approx(plain["p#bevinding"])
+    assert [h.passage["id"] for h in ranked].index("p#bevinding") < [h.passage["id"] for h in ranked].index("p#lessen")
