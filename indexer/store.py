@@ -56,7 +56,9 @@ class LoadedIndex:
     passages: Sequence[dict]  # a PassageStore: read-only, compact
     dense: DenseIndex
     lexical: LexicalIndex
-    sentences: SentenceVectors
+    #: One vector per sentence (`indexer.sentences`); None for an index made by hand (the
+    #: benchmarks' variants), whose answers then weigh words and roles only.
+    sentences: SentenceVectors | None = None
 
 
 def sha256_file(path: Path) -> str:
