@@ -165,11 +165,19 @@ def test_search_results_decode_only_the_hits_that_are_read(built_index, kb_setti
     assert hits[0].passage["id"] == index.passages[hits[0]._number]["id"]
 
 
+def _searcher_over(kb_settings, passages: list[dict]) -> Searcher:
+    """A searcher over an index built from ``passages`` (with the fake embedder)."""
+    import json
+    from indexer.build import build_index
+    kb_settings.passages_file.write_text(
+        "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in passages), "utf-8")
+    build_index(kb_settings, progress=False)
+    return Searcher(load_index(kb_settings.index_dir), get_embedder(kb_settings), kb_settings)
+
+
 def test_a_question_that_names_a_list_prefers_the_passage_with_the_list(kb_settings):
     """"De tien aandachtsgebieden": the passage that lists them beats the one that only
     announces them; a question that names no list is ranked as before."""
-    import json
-    from indexer.build import build_index
     from indexer.search import LIST_QUESTION
     assert LIST_QUESTION.search("Wat zijn de tien vraagstukken rond samenwerken?")
     assert LIST_QUESTION.search("Wat is de eerste van de aandachtsgebieden?")
@@ -184,10 +192,7 @@ def test_a_question_that_names_a_list_prefers_the_passage_with_the_list(kb_setti
         {**base, "id": "ander#x", "url": "ander.html#x", "title": "Schulden", "section": "Schulden",
          "text": "Het wijkteam helpt bij schulden en verwijst naar de schuldhulp."},
     ]
-    kb_settings.passages_file.write_text(
-        "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in passages), "utf-8")
-    build_index(kb_settings, progress=False)
-    searcher = Searcher(load_index(kb_settings.index_dir), get_embedder(kb_settings), kb_settings)
+    searcher = _searcher_over(kb_settings, passages)
     assert list(searcher._list_passages()) == [0.0, 1.0, 0.0]
     question = "Wat zijn de tien aandachtsgebieden van het wijkteam?"
     searcher.list_bonus = 0.0
@@ -210,8 +215,6 @@ def test_a_question_that_names_a_list_prefers_the_passage_with_the_list(kb_setti
 def test_a_passage_of_only_our_own_explanation_ranks_below_the_sourced_finding(kb_settings):
     """A passage without a source locator whose text is (nearly) all {redactie} ranks
     EDITORIAL_PENALTY lower; sourced passages keep their score."""
-    import json
-    from indexer.build import build_index
     base = {"title": "ZorgMail", "page_type": "praktijkvoorbeeld", "themes": [], "laws": [], "sources": []}
     text = "Veilig verwijzen tussen huisarts en wijkteam gaat met een systeem als ZorgMail."
     passages = [
@@ -222,10 +225,7 @@ def test_a_passage_of_only_our_own_explanation_ranks_below_the_sourced_finding(k
         {**base, "id": "p#half", "url": "p.html#half", "section": "ZorgMail › Half", "text": text + " " + text,
          "editorial": [text], "locators": []},
     ]
-    kb_settings.passages_file.write_text(
-        "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in passages), "utf-8")
-    build_index(kb_settings, progress=False)
-    searcher = Searcher(load_index(kb_settings.index_dir), get_embedder(kb_settings), kb_settings)
+    searcher = _searcher_over(kb_settings, passages)
     assert list(searcher._editorial_passages()) == [1.0, 0.0, 0.0]
     question = "Welk systeem voor veilig verwijzen tussen huisarts en wijkteam?"
     searcher.editorial_penalty = 0.0
