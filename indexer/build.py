@@ -134,7 +134,7 @@ def build_index(settings: Settings, progress: bool = True, embedder: Embedder | 
              "passages_encoded": len(todo), "sentences_embedded": len(missing_sentences),
              "sentences_from_cache": len(sentences.vectors) - len(missing_sentences),
              "seconds": {k: round(v, 3) for k, v in timings.items()}}
-    log.info("Index gebouwd in %s: %d passages (%d nieuw ingebed)", index_dir, len(passages), len(missing))
+    log.info("Index gebouwd in %s: %d passages (%d nieuw ingebed)", index_dir, len(passages), len(todo))
     return {**manifest, "status": "built", "recovered": recovered, "stats": stats}
 
 

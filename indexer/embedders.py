@@ -86,7 +86,7 @@ class Embedder:
         return head_and_tail(text, self.count_query_tokens, MAX_QUERY_TOKENS, count)  # type: ignore[arg-type]
 
     def embed_passages(self, texts: list[str], progress: bool = False, label: str = "Embeddings") -> np.ndarray:
-        """Unit vectors of ``texts``; ``label`` names the progress bar ("Passages", "Zinnen")."""
+        """Unit vectors of ``texts``; ``label`` names the progress bar."""
         return self._embed([self.passage_prefix + t for t in texts], False, progress, label)
 
     def embed_with_parts(self, texts: list[str], cuts: list[list[int]], progress: bool = False,

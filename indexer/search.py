@@ -191,11 +191,11 @@ class Searcher:
             self._background = index.dense.index.reconstruct_batch(sample)
         self.facets = {key: self._values(field) for key, field in FILTER_FIELDS.items()}
         self.navigation_factor = NAVIGATION_FACTOR
-        self._navigation: np.ndarray | None = None  # which passages are navigation, on first use
         self.list_bonus = LIST_BONUS
-        self._lists: np.ndarray | None = None  # which passages hold a list, on first use
         self.editorial_penalty = EDITORIAL_PENALTY
-        self._editorial: np.ndarray | None = None  # which passages are only editorial, on first use
+        # once per loaded index, not on a question: which passages are navigation, hold a list,
+        # or are only our own explanation
+        self._navigation, self._lists, self._editorial = passage_kinds(index.passages)
 
     def _values(self, field: str) -> dict[str, np.ndarray]:
         passages = self.index.passages
@@ -291,14 +291,11 @@ class Searcher:
         lexical = lexical_all[ids]
         fused = self.fuse(dense, lexical, mode, self.background(vector) if vector is not None else 0.0)
         if self.navigation_factor != 1.0:
-            if self._navigation is None:
-                self._navigation = np.fromiter((bool(p.get("navigation")) for p in self.index.passages),
-                                               dtype=bool, count=len(self.index.passages))
             fused = np.where(self._navigation[ids], fused * self.navigation_factor, fused)
         if mode == "fused" and self.list_bonus and LIST_QUESTION.search(query):
-            fused = fused + self.list_bonus * self._list_passages()[ids]
+            fused = fused + self.list_bonus * self._lists[ids]
         if mode == "fused" and self.editorial_penalty:
-            fused = fused - self.editorial_penalty * self._editorial_passages()[ids]
+            fused = fused - self.editorial_penalty * self._editorial[ids]
         order = np.lexsort((ids, -fused))[:limit]
         passages = self.index.passages
         sentences = getattr(self.index, "sentences", None)
@@ -307,26 +304,12 @@ class Searcher:
                 for j in order]
 
     def _list_passages(self) -> np.ndarray:
-        """1.0 for the passages with at least LIST_ITEMS list lines, else 0.0 (computed once)."""
-        if self._lists is None:
-            passages = self.index.passages
-            self._lists = np.fromiter(
-                (len(_LIST_LINE.findall(passages[i].get("text", ""))) >= LIST_ITEMS for i in range(len(passages))),
-                dtype=np.float64, count=len(passages))
-        return self._lists
+        """Which passages hold LIST_ITEMS list lines or more (as 0.0 / 1.0)."""
+        return self._lists.astype(np.float64)
 
     def _editorial_passages(self) -> np.ndarray:
-        """1.0 for the passages that are only editorial text without a source, else 0.0."""
-        if self._editorial is None:
-            passages = self.index.passages
-
-            def only_editorial(p: Mapping[str, Any]) -> bool:
-                text = p.get("text", "")
-                own = sum(len(t) for t in p.get("editorial") or [])
-                return bool(text) and not p.get("locators") and own >= EDITORIAL_SHARE * len(text)
-            self._editorial = np.fromiter((only_editorial(passages[i]) for i in range(len(passages))),
-                                          dtype=np.float64, count=len(passages))
-        return self._editorial
+        """Which passages are only editorial text without a source (as 0.0 / 1.0)."""
+        return self._editorial.astype(np.float64)
 
     def background(self, vector: np.ndarray) -> float:
         """Median cosine of the question with a fixed sample of passages."""
@@ -352,6 +335,22 @@ class Searcher:
             d = _minmax(dense)
             lex = lexical / lexical.max() if lexical.max() > 0 else lexical
         return self.weight * d + (1.0 - self.weight) * lex
+
+
+def passage_kinds(passages: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per passage, in one pass: navigation (a cross-reference section), holds a list
+    (LIST_ITEMS list lines or more), only editorial (no source locator and EDITORIAL_SHARE
+    of its text or more in {redactie} blocks). Boolean arrays."""
+    n = len(passages)
+    navigation, lists, editorial = (np.zeros(n, dtype=bool) for _ in range(3))
+    for i in range(n):
+        p = passages[i]
+        text = p.get("text", "")
+        navigation[i] = bool(p.get("navigation"))
+        lists[i] = len(_LIST_LINE.findall(text)) >= LIST_ITEMS
+        own = sum(len(t) for t in p.get("editorial") or [])
+        editorial[i] = bool(text) and not p.get("locators") and own >= EDITORIAL_SHARE * len(text)
+    return navigation, lists, editorial
 
 
 def _top_nonzero(scores: np.ndarray, k: int) -> np.ndarray:

@@ -161,5 +161,5 @@ def build(settings: Settings, site_only: bool, index_only: bool, clean: bool, ve
     stats = manifest.get("stats", {})
     click.echo(f"Index gebouwd in {seconds:.1f} s: {settings.index_dir} "
                f"({manifest['passage_count']} passages en {manifest.get('sentence_count', 0)} zinnen; "
-               f"nieuw ingebed: {stats.get('embedded', 0)} passages, {stats.get('sentences_embedded', 0)} zinnen; "
+               f"nieuw ingebed: {stats.get('passages_encoded', stats.get('embedded', 0))} passages met hun zinnen; "
                f"embedder {manifest['embedder']['id']})", err=True)
