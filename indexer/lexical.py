@@ -125,9 +125,15 @@ class LexicalIndex:
             candidates.update(deletions.get(shorter, ()))  # a letter swapped or wrong
         return max(candidates, key=lambda c: (self._df(c), -c)) if candidates else None
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every passage (float32, length num_docs); zeros when no term is known."""
-        ids = sorted({i for i in (self.term_id(t) for t in self.analyze(query) if t) if i is not None})
+    def term_ids(self, query: str) -> list[int]:
+        """The distinct known columns of the query's terms (typos mapped), sorted."""
+        return sorted({i for i in (self.term_id(t) for t in self.analyze(query) if t) if i is not None})
+
+    def scores(self, query: str, ids: list[int] | None = None) -> np.ndarray:
+        """BM25 score of every passage (float32, length num_docs); zeros when no term is known.
+
+        ``ids``: the query's `term_ids`, when the caller already has them."""
+        ids = self.term_ids(query) if ids is None else ids
         if not ids:
             return np.zeros(self.num_docs, dtype=np.float32)
         spans = [(self.indptr[i], self.indptr[i + 1]) for i in ids]

@@ -39,6 +39,11 @@ DENSE_SCALE = 0.12
 BACKGROUND_SAMPLE = 1024
 #: BM25 score at which the lexical side counts half (saturation s / (s + k)).
 LEXICAL_HALF = 8.0
+#: BM25 adds up over the question's terms, so a long question (a case description) gives
+#: every candidate a high sum and a fixed LEXICAL_HALF saturates them all near 1: the words
+#: stop telling passages apart. Above LEXICAL_TERMS known terms the half point grows in
+#: proportion (measured, docs/quality.md: professionals' case and paraphrase questions).
+LEXICAL_TERMS = 5
 FUSION_METHODS = ("weighted", "weighted-background", "rrf", "minmax")
 RRF_K = 60
 #: Add Dutch domain words to English questions for BM25 (indexer.english; measured).
@@ -182,6 +187,7 @@ class Searcher:
         self.method = method
         self.dense_scale = DENSE_SCALE
         self.lexical_half = LEXICAL_HALF
+        self.lexical_terms = LEXICAL_TERMS
         self.expand_english = EXPAND_ENGLISH
         self.expand_english_dense = False
         self._background = None
@@ -264,8 +270,12 @@ class Searcher:
             raise ValueError(f"unknown mode {mode!r}")
         if allowed is not None and len(allowed) == 0:
             return []
-        lexical_all = self.index.lexical.scores(
-            f"{query} {dutch_terms(query)}" if self.expand_english else query)
+        lexical_query = f"{query} {dutch_terms(query)}" if self.expand_english else query
+        term_ids = getattr(self.index.lexical, "term_ids", None)
+        terms = term_ids(lexical_query) if term_ids else None
+        lexical_all = (self.index.lexical.scores(lexical_query, terms) if terms is not None
+                       else self.index.lexical.scores(lexical_query))
+        half = self.lexical_half * max(1.0, len(terms) / self.lexical_terms) if terms and self.lexical_terms else None
         if allowed is not None:
             mask = np.zeros(len(lexical_all), dtype=bool)
             mask[allowed] = True
@@ -289,7 +299,7 @@ class Searcher:
             if missing.any():
                 dense[missing] = self.index.dense.scores_for(vector, ids[missing])
         lexical = lexical_all[ids]
-        fused = self.fuse(dense, lexical, mode, self.background(vector) if vector is not None else 0.0)
+        fused = self.fuse(dense, lexical, mode, self.background(vector) if vector is not None else 0.0, half)
         if self.navigation_factor != 1.0:
             fused = np.where(self._navigation[ids], fused * self.navigation_factor, fused)
         if mode == "fused" and self.list_bonus and LIST_QUESTION.search(query):
@@ -318,13 +328,16 @@ class Searcher:
         return float(np.median(self._background @ vector))
 
     def fuse(self, dense: np.ndarray, lexical: np.ndarray, mode: str = "fused",
-             background: float = 0.0) -> np.ndarray:
-        """Fused scores in [0, 1] (RRF: its own scale) for candidates of one question."""
+             background: float = 0.0, half: float | None = None) -> np.ndarray:
+        """Fused scores in [0, 1] (RRF: its own scale) for candidates of one question.
+
+        ``half``: the lexical half point for this question (LEXICAL_TERMS), default
+        ``lexical_half``."""
         if self.method == "weighted-background":
             d = np.clip((dense - background) / self.dense_scale, 0.0, 1.0)
         else:
             d = np.clip((dense - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0.0, 1.0)
-        lex = lexical / (lexical + self.lexical_half)
+        lex = lexical / (lexical + (half or self.lexical_half))
         if mode == "dense":
             return d if self.method != "minmax" else _minmax(dense)
         if mode == "lexical":

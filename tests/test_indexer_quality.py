@@ -25,15 +25,16 @@ OFF_TOPIC = REPO / "eval" / "off-topic.tsv"
 # Measured values (docs/quality.md) minus a margin of one or two questions.
 FLOORS = {
     "dev-questions.tsv": {"top1": 0.95, "top5": 0.97, "mrr10": 0.97, "en_top5": 0.90},
-    "own-questions.tsv": {"top1": 0.70, "top5": 0.90, "mrr10": 0.78, "en_top5": 0.80},
-    "professionals.tsv": {"top1": 0.80, "top5": 0.90, "mrr10": 0.85, "en_top5": 0.80},
+    "own-questions.tsv": {"top1": 0.66, "top5": 0.90, "mrr10": 0.78, "en_top5": 0.80},
+    "professionals.tsv": {"top1": 0.84, "top5": 0.90, "mrr10": 0.85, "en_top5": 0.80},
 }
-#: Answer score (the API's answer sentences state the fact), measured 0.933, 0.767, 0.893 on
-#: 2026-12-02 with late-chunked sentence vectors (before them: 0.911, 0.633, 0.827).
-ANSWER_FLOORS = {"dev-questions.tsv": 0.88, "own-questions.tsv": 0.70, "professionals.tsv": 0.85}
-#: Per kind of question (professionals.tsv, 15 each); measured: case 0.80, keywords 0.93,
+#: Answer score (the API's answer sentences state the fact), measured 0.933, 0.767, 0.907 on
+#: 2026-12-02 with late-chunked sentence vectors and the lexical half point that grows with a
+#: long question (before the sentence vectors: 0.911, 0.633, 0.827).
+ANSWER_FLOORS = {"dev-questions.tsv": 0.88, "own-questions.tsv": 0.70, "professionals.tsv": 0.88}
+#: Per kind of question (professionals.tsv, 15 each); measured: case 0.87, keywords 0.93,
 #: typo 1.00, paraphrase 0.87, en 0.87.
-ANSWER_KIND_FLOORS = {"case": 0.73, "keywords": 0.86, "typo": 0.93, "paraphrase": 0.80, "en": 0.80}
+ANSWER_KIND_FLOORS = {"case": 0.80, "keywords": 0.86, "typo": 0.93, "paraphrase": 0.80, "en": 0.80}
 MIN_GAIN_OVER_BM25 = 0.04  # top-1 on the dev questions; target +0.05, measured +0.067
 MIN_OFF_TOPIC_REFUSED = 0.95  # measured 1.000 (30 of 30) with answer_threshold 0.365
 #: The chosen settings (docs/quality.md); also the recommended defaults in kbcore/settings.py.

@@ -236,3 +236,45 @@ def test_a_passage_of_only_our_own_explanation_ranks_below_the_sourced_finding(k
     assert scores["p#lessen"] == pytest.approx(plain["p#lessen"] - 0.08)
     assert scores["p#bevinding"] == pytest.approx(plain["p#bevinding"])
     assert [h.passage["id"] for h in ranked].index("p#bevinding") < [h.passage["id"] for h in ranked].index("p#lessen")
+
+
+def test_a_long_question_keeps_its_words_telling_passages_apart(kb_settings):
+    """BM25 adds up over a question's terms: for a long case description every candidate
+    gets a high sum. Above LEXICAL_TERMS known terms the half point of the saturation grows
+    with the number of terms, so the lexical side still separates the passages; a short
+    question is scored as before."""
+    from indexer.search import LEXICAL_HALF, LEXICAL_TERMS
+    base = {"title": "Huisarts", "page_type": "dilemma", "themes": [], "laws": [], "sources": []}
+    passages = [
+        {**base, "id": "a#1", "url": "a.html#1", "section": "Huisarts › Overleg",
+         "text": "De huisarts en het wijkteam plannen overleg over verwijzen, terugkoppelen en vertrouwen."},
+        {**base, "id": "a#2", "url": "a.html#2", "section": "Huisarts › Tijd",
+         "text": "De huisarts heeft weinig tijd voor overleg met het wijkteam."},
+        {**base, "id": "b#1", "url": "b.html#1", "title": "Schulden", "section": "Schulden",
+         "text": "Het wijkteam helpt bij schulden en verwijst naar de schuldhulp."},
+    ]
+    searcher = _searcher_over(kb_settings, passages)
+    lexical = searcher.index.lexical
+    long_question = ("Ik coördineer een team in een dorp; wat is bekend over verwijzen, terugkoppelen, "
+                     "vertrouwen en overleg tussen huisarts en wijkteam?")
+    short_question = "huisarts overleg"
+    n_long = len(lexical.term_ids(long_question))
+    assert n_long > LEXICAL_TERMS >= len(lexical.term_ids(short_question))
+
+    def lexical_scores(question: str) -> dict[str, tuple[float, float]]:
+        return {h.passage["id"]: (h.score, h.lexical) for h in searcher.search(question, 3, mode="lexical")}
+
+    for pid, (score, raw) in lexical_scores(short_question).items():
+        assert score == pytest.approx(raw / (raw + LEXICAL_HALF), rel=1e-5)
+    scaled = lexical_scores(long_question)
+    half = LEXICAL_HALF * n_long / LEXICAL_TERMS
+    for pid, (score, raw) in scaled.items():
+        assert score == pytest.approx(raw / (raw + half), rel=1e-5)
+    # the passage with all the question's words leads by a larger factor than with the fixed
+    # half point, where both would saturate towards 1
+    (best, raw_best), (second, raw_second) = scaled["a#1"], scaled["a#2"]
+    fixed_ratio = (raw_best / (raw_best + LEXICAL_HALF)) / (raw_second / (raw_second + LEXICAL_HALF))
+    assert best / second > fixed_ratio > 1
+    searcher.lexical_terms = 0  # switched off: the fixed half point again
+    for pid, (score, raw) in lexical_scores(long_question).items():
+        assert score == pytest.approx(raw / (raw + LEXICAL_HALF), rel=1e-5)
